@@ -83,6 +83,22 @@ export interface Lineup extends EventEmitter {
   /** Start a refresh of every source (lineup.post?scan=start). Resolves when done. */
   scan(): Promise<void>;
   abortScan(): void;
+  /** Where each enabled source's guide comes from, for the guide pipeline. */
+  guideInputs(): readonly GuideInput[];
+}
+
+/** Where a source's guide comes from. URLs may embed credentials: mask before display. */
+export interface GuideInput {
+  readonly sourceId: string;
+  readonly kind: 'xtream' | 'xmltv';
+  /** XMLTV URL: xmltv.php for Xtream, url-tvg / x-tvg-url / epgUrl for M3U (several allowed). */
+  readonly xmltvUrls: readonly string[];
+  /** Xtream only: player_api.php URL with credentials, for get_short_epg / get_simple_data_table. */
+  readonly playerApiUrl?: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Minutes added to the provider's programme times (for providers that get time zones wrong). */
+  readonly timeShiftMinutes: number;
+  readonly priority: number;
 }
 
 /** Device identity, persisted once and never changed by a restart. */

@@ -20,7 +20,10 @@ export function normalizeName(name: string): string {
 
 /** Normalised EPG id: case-insensitive, feed suffix ("@SD") removed. */
 export function normalizeEpgId(id: string): string {
-  return id.trim().toLowerCase().replace(/@[a-z0-9]+$/i, '');
+  return id
+    .trim()
+    .toLowerCase()
+    .replace(/@[a-z0-9]+$/i, '');
 }
 
 /** Quality tag strength (higher is better) found in a stream name. */

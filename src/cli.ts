@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// tunerbridge [flags]         start the service (no configuration needed: demo channels are served)
+// tunerbridge check [flags]   validate settings and tuners/ files, print every problem with file and field
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from './media/assets.js';
+import { checkSettings, formatProblems } from './config/check.js';
+import { loadSettings, settingsHelp, SettingsError } from './config/settings.js';
+import { validateSourceDir } from './sources/definition.js';
+import { startService } from './app.js';
+
+const USAGE = `Usage: tunerbridge [check] [options]
+
+  (no command)  start the service
+  check         validate settings and tuners/*.json, print each problem with file and field; exit 1 if any
+
+`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+async function check(argv: string[]): Promise<number> {
+  const problems = await checkSettings({ argv, env: process.env, cwd: process.cwd() });
+  // Source files can only be checked once the settings tell us where they are.
+  if (problems.length === 0) {
+    const { settings } = await loadSettings({ argv, env: process.env, cwd: process.cwd() });
+    problems.push(...(await validateSourceDir(settings.tunersDir)));
+  }
+  if (problems.length === 0) {
+    process.stdout.write('tunerbridge check: settings and tuners/ files are valid\n');
+    return 0;
+  }
+  process.stderr.write(`tunerbridge check: ${problems.length} problem(s)\n${formatProblems(problems)}\n`);
+  return 1;
+}
+
+async function start(argv: string[]): Promise<void> {
+  const service = await startService({ argv, env: process.env, cwd: process.cwd() });
+  let closing = false;
+  const stop = (signal: string): void => {
+    if (closing) process.exit(1); // second Ctrl-C: don't wait
+    closing = true;
+    service.logger.info({ signal }, 'shutting down');
+    void service.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(USAGE + settingsHelp() + '\n');
+    return;
+  }
+  if (args.includes('--version')) {
+    process.stdout.write(version() + '\n');
+    return;
+  }
+  if (args[0] === 'check') {
+    process.exitCode = await check(args.slice(1));
+    return;
+  }
+  await start(args[0] === 'start' ? args.slice(1) : args);
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof SettingsError) {
+    process.stderr.write(`tunerbridge: invalid settings, not starting:\n${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`tunerbridge: ${(err as Error).message}\n`);
+  process.exit(1);
+});

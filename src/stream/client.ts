@@ -1,0 +1,137 @@
+// One client's writer: copies ring chunks to its Writable, honouring backpressure. A client
+// never makes the session buffer more (it only holds a cursor); a lagging one is skipped to
+// the newest keyframe, and one that keeps lagging is disconnected.
+import type { Writable } from 'node:stream';
+import type { Ring } from './ring.js';
+
+export interface ClientPolicy {
+  /** Skip to the newest keyframe when this far behind live. */
+  readonly maxLagMs: number;
+  /** Disconnect after this many skips within `skipWindowMs`. */
+  readonly maxSkips: number;
+  readonly skipWindowMs: number;
+}
+
+export interface ClientStats {
+  readonly address: string;
+  readonly joinedAt: number;
+  readonly bytesOut: number;
+  readonly lagMs: number;
+  readonly drops: number;
+}
+
+export type ClientEndReason = 'closed' | 'error' | 'aborted' | 'lagging' | 'ended' | 'kicked';
+
+export class ClientWriter {
+  private cursor: number;
+  private blocked = false;
+  private finished = false;
+  private bytes = 0;
+  private drops = 0;
+  private skipTimes: number[] = [];
+  readonly joinedAt: number;
+  /** Resolves when the client has left, with the reason. */
+  readonly done: Promise<ClientEndReason>;
+  private resolveDone!: (r: ClientEndReason) => void;
+
+  constructor(
+    private readonly ring: Ring,
+    private readonly sink: Writable,
+    readonly address: string,
+    private readonly policy: ClientPolicy,
+    private readonly now: () => number = Date.now,
+    signal?: AbortSignal,
+  ) {
+    this.joinedAt = now();
+    this.cursor = ring.joinSeq();
+    this.done = new Promise((r) => (this.resolveDone = r));
+    sink.on('drain', this.onDrain);
+    sink.once('close', () => this.finish('closed'));
+    sink.once('error', () => this.finish('error'));
+    if (signal) {
+      if (signal.aborted) queueMicrotask(() => this.leave('aborted'));
+      else signal.addEventListener('abort', () => this.leave('aborted'), { once: true });
+    }
+  }
+
+  get stats(): ClientStats {
+    return {
+      address: this.address,
+      joinedAt: this.joinedAt,
+      bytesOut: this.bytes,
+      lagMs: this.ring.lagMs(this.cursor),
+      drops: this.drops,
+    };
+  }
+
+  get active(): boolean {
+    return !this.finished;
+  }
+
+  /** Copy whatever the ring holds past the cursor, until the sink pushes back. */
+  pump(): void {
+    if (this.finished) return;
+    if (this.cursor < this.ring.firstSeq || this.ring.lagMs(this.cursor) > this.policy.maxLagMs) {
+      if (!this.skip()) return;
+    }
+    if (this.blocked) return;
+    const end = this.ring.nextSeq;
+    if (this.cursor >= end) return;
+    const batch = end - this.cursor > 1;
+    if (batch) this.sink.cork();
+    while (this.cursor < end) {
+      const chunk = this.ring.get(this.cursor++);
+      if (!chunk) continue;
+      this.bytes += chunk.data.length;
+      if (!this.sink.write(chunk.data)) {
+        this.blocked = true;
+        break;
+      }
+    }
+    if (batch) this.sink.uncork();
+  }
+
+  /** Flush what is left and end the sink (session ended). */
+  end(): void {
+    if (this.finished) return;
+    if (!this.blocked) this.pump();
+    this.finish('ended');
+    this.sink.end();
+  }
+
+  /** Leave without ending the stream for others: stop writing and end our sink. */
+  leave(reason: ClientEndReason): void {
+    if (this.finished) return;
+    this.finish(reason);
+    if (reason === 'lagging' || reason === 'kicked') this.sink.destroy();
+    else if (!this.sink.writableEnded) this.sink.end();
+  }
+
+  private readonly onDrain = (): void => {
+    this.blocked = false;
+    this.pump();
+  };
+
+  /** Jump to the newest keyframe; returns false when the client was disconnected instead. */
+  private skip(): boolean {
+    const t = this.now();
+    this.skipTimes = this.skipTimes.filter((s) => t - s < this.policy.skipWindowMs);
+    this.skipTimes.push(t);
+    this.drops++;
+    if (this.skipTimes.length > this.policy.maxSkips) {
+      this.leave('lagging');
+      return false;
+    }
+    const key = this.ring.newestKeyframe();
+    // No newer keyframe: drop everything buffered; the decoder resyncs at the next keyframe.
+    this.cursor = key !== undefined && key > this.cursor ? key : this.ring.nextSeq;
+    return true;
+  }
+
+  private finish(reason: ClientEndReason): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.sink.off('drain', this.onDrain);
+    this.resolveDone(reason);
+  }
+}

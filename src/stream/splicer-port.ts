@@ -1,0 +1,23 @@
+// What the session needs from the TS layer's Splicer (src/ts/splicer.ts): one fixed output
+// program that every source is spliced into. A narrow interface so the session can be driven
+// with a stand-in in tests.
+import type { CodecSignature } from '../ts/signature.js';
+
+export type { CodecSignature } from '../ts/signature.js';
+
+export interface SplicerPort {
+  /** A new source (or a new timeline of the same source) starts with the next push. */
+  begin(sourceTag: string): void;
+  /** Source bytes in (rewritten in place), output out, with offsets where a client can join. */
+  push(chunk: Buffer): { data: Buffer; rapOffsets: readonly number[] };
+  /** Everything held back (an unfinished video PES), e.g. at cold tune. */
+  flush?(): { data: Buffer; rapOffsets: readonly number[] };
+  /** PAT + PMT of the output program (empty before the first source went live). */
+  psi(): Buffer;
+  /** Bytes that keep a client's connection alive during a gap (PSI + null packets). */
+  keepalive(): Buffer;
+  /** False when splicing `sig` raw would change the output's codecs or picture size. */
+  compatible(sig: CodecSignature): boolean;
+  /** The output's codecs once established. */
+  readonly signature: CodecSignature | undefined;
+}

@@ -1,0 +1,20 @@
+// Output chunks carved from 1 MiB slabs: one allocation per slab instead of one per chunk keeps
+// the garbage collector and page faults out of the data path. A slab lives as long as any chunk
+// cut from it, which for a ring buffer of recent output is about the ring's own size.
+const SLAB_BYTES = 1024 * 1024;
+
+export class Slab {
+  private buf = Buffer.allocUnsafeSlow(0);
+  private used = 0;
+
+  /** A fresh, unshared region of `n` bytes (contents undefined). */
+  take(n: number): Buffer {
+    if (this.used + n > this.buf.length) {
+      this.buf = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, n));
+      this.used = 0;
+    }
+    const out = this.buf.subarray(this.used, this.used + n);
+    this.used += n;
+    return out;
+  }
+}

@@ -1,0 +1,494 @@
+// The seamless output layer (stream-pipeline.md §2.1): whatever source feeds it, clients see one
+// program with fixed PIDs and PSI, continuous CC and a monotonic timeline.
+//   - begin() starts a new source: alignment and PES/PSI state are reset, nothing passes until
+//     the source's PAT/PMT and a video random-access point; the partial video PES the old source
+//     left behind is discarded (it is held back until the next video PES start for that reason).
+//   - One program-wide offset rebases PCR/PTS/DTS so the timeline continues after the last
+//     output (plus the wall-clock gap, so latency does not grow with each outage).
+//   - PAT/PMT are re-emitted right before every video RAP and every psiIntervalMs of PCR time.
+// Packets are rewritten in place in the caller's buffers (PID, CC, PCR, PTS/DTS), then copied
+// once into the output chunk.
+import { PacketAligner } from './aligner.js';
+import { OUTPUT, PAT_PID, PCR_WRAP, TS_PACKET_SIZE as P } from './constants.js';
+import {
+  afcOf,
+  ccOf,
+  clearDiscontinuity,
+  hasPayload,
+  isDiscontinuity,
+  nullPackets,
+  packetValid,
+  payloadOffset,
+  pidOf,
+  pusiOf,
+  readPcr,
+  setCc,
+  setPid,
+  writePcr,
+} from './packet.js';
+import { add33, diff33, ptsDtsFlags, readPts, readTimestamp, shiftPesTimestamps } from './pes.js';
+import { buildPat, buildPmt, parsePat, parsePmt, sectionToPackets, type PmtStream } from './psi.js';
+import { isVideoRap, videoSizeAt } from './rap.js';
+import { SectionAssembler } from './section-assembler.js';
+import { Slab } from './slab.js';
+import { signaturesCompatible, type CodecSignature } from './signature.js';
+
+export type { CodecSignature } from './signature.js';
+
+export interface SplicerOptions {
+  /** Longest PCR-time distance between PAT/PMT repetitions (default 100 ms). */
+  psiIntervalMs?: number;
+  /** Wall clock in ms (default performance.now); injectable for tests. */
+  now?: () => number;
+}
+
+export interface SpliceOutput {
+  /** 188-aligned, possibly empty. */
+  data: Buffer;
+  /** Byte offsets in `data` of the PAT that precedes each video RAP: a client can join there. */
+  rapOffsets: number[];
+}
+
+export interface SplicerStats {
+  /** Sources that went live after the output was established (failovers, switch-backs, slate). */
+  switches: number;
+  /** Packets discarded while waiting for a new source's PSI and random-access point. */
+  droppedBeforeRap: number;
+  /** Packets whose CC we changed. */
+  ccRewritten: number;
+}
+
+type Phase = 'psi' | 'rap' | 'live';
+
+const EMPTY = Buffer.alloc(0);
+const KEEPALIVE_NULLS = 5;
+/** Held bytes of one video PES before we give up waiting for its end (a broken source). */
+const MAX_HOLD_BYTES = 8 * 1024 * 1024;
+const CC_PAT = 0;
+const CC_PMT = 1;
+const CC_VIDEO = 2;
+const CC_AUDIO = 3;
+
+export class Splicer {
+  readonly stats: SplicerStats = { switches: 0, droppedBeforeRap: 0, ccRewritten: 0 };
+  private readonly psiInterval: number;
+  private readonly now: () => number;
+  private readonly aligner = new PacketAligner();
+  private readonly slab = new Slab();
+  private readonly patSection = buildPat({
+    transportStreamId: OUTPUT.transportStreamId,
+    programs: [{ programNumber: OUTPUT.programNumber, pmtPid: OUTPUT.pmtPid }],
+  });
+
+  // Current source (reset by begin).
+  private tag = '';
+  private phase: Phase = 'psi';
+  private patAsm = new SectionAssembler();
+  private pmtAsm = new SectionAssembler();
+  private srcPmtPid = -1;
+  private lastPat: Buffer | undefined;
+  private lastPmt: Buffer | undefined;
+  private srcProgram = -1;
+  private srcVideo: PmtStream | undefined;
+  private srcAudio: PmtStream | undefined;
+  private srcPcrPid = -1;
+  private srcLastPcr = -1;
+  private offset = 0;
+  private audioWaiting = false;
+  private rapPts = 0;
+
+  // Output (kept across sources).
+  private readonly cc = new Uint8Array([15, 15, 15, 15]);
+  private pmtSection: Buffer | undefined;
+  private psiTemplate: Buffer = EMPTY;
+  private pmtVersion = 0;
+  private sig: CodecSignature | undefined;
+  private lastOutPcr = -1;
+  private lastOutAt = 0;
+  private lastPsiPcr = -1;
+  /** PSI went out since the last PCR: the interval restarts at the next PCR. */
+  private psiSincePcr = false;
+  private lastVideoDts = -1;
+  private videoStep = 3600;
+  private lastAudioPts = -1;
+  private audioStep = 1920;
+
+  // Pieces of output not yet returned; those from index `hold` on belong to an unfinished video PES.
+  private pieces: Buffer[] = [];
+  private hold = 0;
+  private rapPieces: number[] = [];
+  private runBuf: Buffer = EMPTY;
+  private runStart = -1;
+
+  constructor(opts: SplicerOptions = {}) {
+    this.psiInterval = (opts.psiIntervalMs ?? 100) * 27_000;
+    this.now = opts.now ?? (() => performance.now());
+  }
+
+  get signature(): CodecSignature | undefined {
+    return this.sig;
+  }
+
+  /** Tag of the source currently feeding push(), for logs. */
+  get source(): string {
+    return this.tag;
+  }
+
+  /** True once the current source passed its PSI and random-access point. */
+  get live(): boolean {
+    return this.phase === 'live';
+  }
+
+  compatible(sig: CodecSignature): boolean {
+    return this.sig === undefined || signaturesCompatible(this.sig, sig);
+  }
+
+  begin(sourceTag: string): void {
+    this.tag = sourceTag;
+    this.aligner.reset();
+    this.resetSource();
+    this.patAsm = new SectionAssembler();
+    this.srcPmtPid = -1;
+    this.srcProgram = -1;
+    this.lastPat = undefined;
+  }
+
+  /** Rewrites the chunk's bytes in place; do not reuse `chunk` afterwards. */
+  push(chunk: Buffer): SpliceOutput {
+    const wasLive = this.phase === 'live';
+    for (const part of this.aligner.pushParts(chunk)) {
+      this.runBuf = part;
+      this.runStart = -1;
+      for (let off = 0; off < part.length; off += P) this.packet(part, off);
+      this.cut(part.length);
+    }
+    if (wasLive || this.phase === 'live') this.lastOutAt = this.now();
+    let held = 0;
+    for (let i = this.hold; i < this.pieces.length; i++) held += this.pieces[i]!.length;
+    return this.emit(held > MAX_HOLD_BYTES ? this.pieces.length : this.hold);
+  }
+
+  /** Everything held back, e.g. when the last source ended for good. */
+  flush(): SpliceOutput {
+    return this.emit(this.pieces.length);
+  }
+
+  /** PAT + PMT with the output's CCs; empty until a source has gone live. */
+  psi(): Buffer {
+    const psi = this.rawPsi();
+    this.assignCc(psi);
+    return psi;
+  }
+
+  /** A fresh copy of the PAT+PMT packets (CCs still to be assigned). */
+  private rawPsi(): Buffer {
+    const t = this.psiTemplate;
+    if (t.length === 0) return EMPTY;
+    const out = this.slab.take(t.length);
+    t.copy(out);
+    return out;
+  }
+
+  /**
+   * Continuity counters are given at the moment bytes leave the splicer, so held-back packets
+   * that get discarded never consume a count, and keepalives interleave correctly.
+   */
+  private assignCc(buf: Buffer): void {
+    const cc = this.cc;
+    for (let off = 0; off < buf.length; off += P) {
+      const pid = pidOf(buf, off);
+      const i =
+        pid === OUTPUT.videoPid
+          ? CC_VIDEO
+          : pid === OUTPUT.audioPid
+            ? CC_AUDIO
+            : pid === PAT_PID
+              ? CC_PAT
+              : pid === OUTPUT.pmtPid
+                ? CC_PMT
+                : -1;
+      if (i < 0) continue;
+      const next = hasPayload(buf, off) ? (cc[i]! + 1) & 15 : cc[i]!;
+      cc[i] = next;
+      if (ccOf(buf, off) !== next) {
+        setCc(buf, off, next);
+        this.stats.ccRewritten++;
+      }
+    }
+  }
+
+  /** PSI plus a few null packets, to keep a client's connection busy during a switch gap. */
+  keepalive(): Buffer {
+    return Buffer.concat([this.psi(), nullPackets(KEEPALIVE_NULLS)]);
+  }
+
+  private resetSource(): void {
+    this.phase = 'psi';
+    this.pmtAsm = new SectionAssembler();
+    this.lastPmt = undefined;
+    this.srcVideo = undefined;
+    this.srcAudio = undefined;
+    this.srcPcrPid = -1;
+    this.srcLastPcr = -1;
+    this.audioWaiting = false;
+    // The unfinished video PES of the previous source must not reach clients.
+    this.pieces.length = this.hold;
+    this.rapPieces = this.rapPieces.filter((i) => i < this.hold);
+  }
+
+  private emit(upTo: number): SpliceOutput {
+    if (upTo === 0) return { data: EMPTY, rapOffsets: [] };
+    let out = this.pieces[0]!;
+    if (upTo > 1) {
+      let n = 0;
+      for (let i = 0; i < upTo; i++) n += this.pieces[i]!.length;
+      out = this.slab.take(n);
+      for (let i = 0, w = 0; i < upTo; i++) w += this.pieces[i]!.copy(out, w);
+    }
+    this.assignCc(out);
+    const rapOffsets: number[] = [];
+    let pos = 0;
+    let r = 0;
+    for (let i = 0; i < upTo; i++) {
+      while (this.rapPieces[r] === i) {
+        rapOffsets.push(pos);
+        r++;
+      }
+      pos += this.pieces[i]!.length;
+    }
+    this.pieces = this.pieces.slice(upTo);
+    this.rapPieces = this.rapPieces.slice(r).map((i) => i - upTo);
+    this.hold = Math.max(0, this.hold - upTo);
+    return { data: out, rapOffsets };
+  }
+
+  // --- per packet -------------------------------------------------------------------------
+
+  /** Close the current run of kept packets before `off`. */
+  private cut(off: number): void {
+    if (this.runStart >= 0 && off > this.runStart) this.pieces.push(this.runBuf.subarray(this.runStart, off));
+    this.runStart = -1;
+  }
+
+  private keep(off: number): void {
+    if (this.runStart < 0) this.runStart = off;
+  }
+
+  private insertPsi(off: number, rap: boolean): void {
+    this.cut(off);
+    if (rap) this.rapPieces.push(this.pieces.length);
+    this.pieces.push(this.rawPsi()); // CCs are set when emitted
+    this.psiSincePcr = true;
+  }
+
+  private packet(b: Buffer, off: number): void {
+    if (!packetValid(b, off)) return this.cut(off);
+    const pid = pidOf(b, off);
+    if (pid === PAT_PID) {
+      this.cut(off);
+      for (const s of this.patAsm.push(b, off)) this.onPat(s);
+      return;
+    }
+    if (pid === this.srcPmtPid) {
+      this.cut(off);
+      for (const s of this.pmtAsm.push(b, off)) this.onPmt(s);
+      return;
+    }
+    if (pid === this.srcPcrPid) {
+      const pcr = readPcr(b, off);
+      if (pcr !== undefined) this.srcLastPcr = pcr;
+    }
+    if (this.phase !== 'live') {
+      const video = this.srcVideo;
+      if (
+        this.phase === 'rap' &&
+        video &&
+        pid === video.pid &&
+        this.srcLastPcr >= 0 &&
+        isVideoRap(b, off, video.codec) &&
+        ptsDtsFlags(b, payloadOffset(b, off), off + P) >= 2
+      ) {
+        this.goLive(b, off);
+      } else {
+        this.stats.droppedBeforeRap++;
+        return this.cut(off);
+      }
+    }
+    if (pid === this.srcVideo?.pid) this.video(b, off);
+    else if (pid === this.srcAudio?.pid) this.audio(b, off);
+    else if (pid === this.srcPcrPid) this.pcrOnly(b, off);
+    else this.cut(off);
+  }
+
+  private video(b: Buffer, off: number): void {
+    if (pusiOf(b, off)) {
+      // Everything before a new video PES is complete and may go out; from here on it is held.
+      this.cut(off);
+      this.hold = this.pieces.length;
+      if (isVideoRap(b, off, this.srcVideo!.codec)) this.insertPsi(off, true);
+    }
+    this.rewrite(b, off, OUTPUT.videoPid);
+    if (pusiOf(b, off)) {
+      const p = payloadOffset(b, off);
+      const flags = ptsDtsFlags(b, p, off + P);
+      if (flags >= 2) {
+        shiftPesTimestamps(b, p, off + P, this.offset);
+        const dts = readTimestamp(b, flags === 3 ? p + 14 : p + 9);
+        if (this.lastVideoDts >= 0) {
+          const step = diff33(dts, this.lastVideoDts);
+          if (step > 0 && step < 90_000) this.videoStep = step;
+        }
+        this.lastVideoDts = dts;
+      }
+    }
+    this.keep(off);
+  }
+
+  private audio(b: Buffer, off: number): void {
+    const pusi = pusiOf(b, off);
+    if (this.audioWaiting) {
+      // Audio starts with the first whole PES not earlier than the video RAP.
+      const p = pusi ? payloadOffset(b, off) : -1;
+      const pts = p < 0 ? undefined : readPts(b, p, off + P);
+      if (pts === undefined || diff33(pts, this.rapPts) < 0) return this.cut(off);
+      this.audioWaiting = false;
+    }
+    this.rewrite(b, off, OUTPUT.audioPid);
+    if (pusi) {
+      const p = payloadOffset(b, off);
+      if (ptsDtsFlags(b, p, off + P) >= 2) {
+        shiftPesTimestamps(b, p, off + P, this.offset);
+        const pts = readTimestamp(b, p + 9);
+        if (this.lastAudioPts >= 0) {
+          const step = diff33(pts, this.lastAudioPts);
+          if (step > 0 && step < 90_000) this.audioStep = step;
+        }
+        this.lastAudioPts = pts;
+      }
+    }
+    this.keep(off);
+  }
+
+  /** A PCR on a PID we do not output: carry it as an adaptation-only packet on the video PID. */
+  private pcrOnly(b: Buffer, off: number): void {
+    if (readPcr(b, off) === undefined) return this.cut(off);
+    if (afcOf(b, off) === 3) b.fill(0xff, off + 5 + b[off + 4]!, off + P);
+    b[off + 1] = b[off + 1]! & 0xbf; // no PUSI: there is no payload
+    b[off + 3] = (b[off + 3]! & 0xcf) | 0x20;
+    b[off + 4] = 183;
+    this.rewrite(b, off, OUTPUT.videoPid);
+    this.keep(off);
+  }
+
+  /** PID, discontinuity flag and PCR of a packet that goes out (CC is assigned in emit). */
+  private rewrite(b: Buffer, off: number, outPid: number): void {
+    setPid(b, off, outPid);
+    if (isDiscontinuity(b, off)) clearDiscontinuity(b, off); // we rebase, so there is none
+    const pcr = readPcr(b, off);
+    if (pcr === undefined) return;
+    const out = (pcr + this.offset * 300) % PCR_WRAP;
+    writePcr(b, off, out);
+    // PSI goes out before this PCR when waiting for the next one (about one PCR spacing later)
+    // would overrun the interval.
+    const spacing =
+      this.lastOutPcr < 0 ? 0 : Math.min(this.psiInterval, (out - this.lastOutPcr + PCR_WRAP) % PCR_WRAP);
+    this.lastOutPcr = out;
+    const sincePsi = (out - this.lastPsiPcr + PCR_WRAP) % PCR_WRAP;
+    if (!this.psiSincePcr && this.lastPsiPcr >= 0 && sincePsi + spacing > this.psiInterval)
+      this.insertPsi(off, false);
+    if (this.psiSincePcr || this.lastPsiPcr < 0) this.lastPsiPcr = out;
+    this.psiSincePcr = false;
+  }
+
+  // --- source PSI and the switch ----------------------------------------------------------
+
+  private onPat(section: Buffer): void {
+    // Sources repeat PAT/PMT every ~100 ms; only a changed section needs parsing.
+    if (this.lastPat?.equals(section)) return;
+    this.lastPat = section;
+    const r = parsePat(section);
+    const first = r.ok ? r.value.programs[0] : undefined;
+    if (!first || (first.pmtPid === this.srcPmtPid && first.programNumber === this.srcProgram)) return;
+    this.srcPmtPid = first.pmtPid;
+    this.srcProgram = first.programNumber;
+    this.pmtAsm = new SectionAssembler();
+  }
+
+  private onPmt(section: Buffer): void {
+    if (this.lastPmt?.equals(section)) return;
+    this.lastPmt = section;
+    const r = parsePmt(section);
+    if (!r.ok || r.value.programNumber !== this.srcProgram) return;
+    const video = r.value.streams.find((s) => s.kind === 'video');
+    const audio = r.value.streams.find((s) => s.kind === 'audio');
+    if (!video) return; // nothing to splice in (radio / data only)
+    const same =
+      this.phase !== 'psi' &&
+      video.pid === this.srcVideo?.pid &&
+      video.streamType === this.srcVideo.streamType &&
+      audio?.pid === this.srcAudio?.pid &&
+      audio?.streamType === this.srcAudio?.streamType &&
+      r.value.pcrPid === this.srcPcrPid;
+    if (same) return;
+    // New layout inside the same source: treat it like a new source.
+    if (this.phase !== 'psi') this.resetSource();
+    this.srcVideo = video;
+    this.srcAudio = audio;
+    this.srcPcrPid = r.value.pcrPid;
+    this.phase = 'rap';
+  }
+
+  private goLive(b: Buffer, off: number): void {
+    const video = this.srcVideo!;
+    const p = payloadOffset(b, off);
+    const flags = ptsDtsFlags(b, p, off + P);
+    this.rapPts = readTimestamp(b, p + 9);
+    const rapDts = flags === 3 ? readTimestamp(b, p + 14) : this.rapPts;
+    if (this.lastOutPcr >= 0) {
+      const gap = Math.max(this.videoStep, Math.round((this.now() - this.lastOutAt) * 90));
+      const lastOutBase = Math.floor(this.lastOutPcr / 300);
+      const srcBase = Math.floor(this.srcLastPcr / 300);
+      // The largest of: clock continues after the gap; video DTS and audio PTS keep rising.
+      let off33 = diff33(add33(lastOutBase, gap), srcBase);
+      if (this.lastVideoDts >= 0)
+        off33 = Math.max(off33, diff33(add33(this.lastVideoDts, this.videoStep), rapDts));
+      if (this.lastAudioPts >= 0)
+        off33 = Math.max(off33, diff33(add33(this.lastAudioPts, this.audioStep), this.rapPts));
+      this.offset = add33(off33, 0);
+      this.stats.switches++;
+    } else {
+      this.offset = 0;
+    }
+    const size = videoSizeAt(b, off, video.codec);
+    this.sig = { video: video.codec, audio: this.srcAudio?.codec, ...size };
+    this.updatePmt();
+    this.audioWaiting = this.srcAudio !== undefined;
+    this.phase = 'live';
+  }
+
+  /** Output PMT from the live source's stream types; the version moves only when they change. */
+  private updatePmt(): void {
+    const audio = this.srcAudio;
+    const pcrOnAudio = audio !== undefined && this.srcPcrPid === audio.pid;
+    const section = (version: number): Buffer =>
+      buildPmt({
+        programNumber: OUTPUT.programNumber,
+        version,
+        pcrPid: pcrOnAudio ? OUTPUT.audioPid : OUTPUT.videoPid,
+        streams: [
+          { streamType: this.srcVideo!.streamType, pid: OUTPUT.videoPid },
+          ...(audio
+            ? [{ streamType: audio.streamType, pid: OUTPUT.audioPid, descriptors: audio.descriptors }]
+            : []),
+        ],
+      });
+    const candidate = section(this.pmtVersion);
+    if (this.pmtSection?.equals(candidate)) return;
+    if (this.pmtSection) this.pmtVersion = (this.pmtVersion + 1) & 31;
+    this.pmtSection = section(this.pmtVersion);
+    this.psiTemplate = Buffer.concat([
+      sectionToPackets(PAT_PID, this.patSection, 0).packets,
+      sectionToPackets(OUTPUT.pmtPid, this.pmtSection, 0).packets,
+    ]);
+  }
+}

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import {
+  candidateId,
+  mergeSources,
+  naturalKey,
+  qualityScorer,
+  type MergeSource,
+} from '../../src/lineup/merge.js';
+import type { SourceEntry } from '../../src/sources/types.js';
+import { maskUrl, registerSecret } from '../../src/util/redact.js';
+
+function e(streamId: string, name: string, over: Partial<SourceEntry> = {}): SourceEntry {
+  return { streamId, name, url: `http://h/${streamId}`, headers: {}, kind: 'ts', ...over };
+}
+const opts = { qualityPreference: ['FHD', 'HD', 'SD'], hlsVariant: 'lowest' as const };
+
+describe('mergeSources', () => {
+  it('merges by EPG id across sources, ordering candidates by priority then quality', () => {
+    const sources: MergeSource[] = [
+      { id: 'b', priority: 20, accountKey: 'kb', entries: [e('1', 'CNN FHD', { epgId: 'CNN.us' })] },
+      {
+        id: 'a',
+        priority: 10,
+        accountKey: 'ka',
+        entries: [
+          e('7', 'US: CNN SD', { epgId: 'cnn.US@SD', logo: 'http://l/cnn.png' }),
+          e('8', 'CNN HD', { epgId: 'CNN.us' }),
+        ],
+      },
+    ];
+    const [ch, ...rest] = mergeSources(sources, opts);
+    expect(rest).toEqual([]);
+    expect(ch!.key).toBe('epg:cnn.us');
+    expect(ch!.candidates.map(candidateId)).toEqual(['a:8', 'a:7', 'b:1']);
+    expect(ch!.candidates.map((c) => c.quality)).toEqual([2, 1, 3]);
+    expect(ch).toMatchObject({ name: 'CNN HD', epgId: 'cnn.US@SD', logo: 'http://l/cnn.png', hd: true });
+    expect(ch!.candidates[2]).toMatchObject({
+      sourceId: 'b',
+      accountKey: 'kb',
+      priority: 20,
+      label: 'http://h/1',
+    });
+  });
+
+  it('merges by normalised name when there is no EPG id, and name-only entries join an EPG channel', () => {
+    const sources: MergeSource[] = [
+      {
+        id: 'a',
+        priority: 1,
+        accountKey: 'a',
+        entries: [e('1', 'UK: Dave HD'), e('2', 'BBC One', { epgId: 'BBC1.uk' })],
+      },
+      {
+        id: 'b',
+        priority: 2,
+        accountKey: 'b',
+        entries: [e('3', 'Dave (1080p)'), e('4', '[UK] BBC One FHD')],
+      },
+    ];
+    const out = mergeSources(sources, opts);
+    expect(out.map((c) => [c.key, c.candidates.map(candidateId)])).toEqual([
+      ['name:dave', ['a:1', 'b:3']],
+      ['epg:bbc1.uk', ['a:2', 'b:4']],
+    ]);
+  });
+
+  it('keeps a known name-keyed channel separate so its number does not move', () => {
+    const sources: MergeSource[] = [
+      {
+        id: 'a',
+        priority: 1,
+        accountKey: 'a',
+        entries: [e('1', 'Dave'), e('2', 'Dave', { epgId: 'Dave.uk' })],
+      },
+    ];
+    const out = mergeSources(sources, { ...opts, isKnown: (k) => k === 'name:dave' });
+    expect(out.map((c) => c.key)).toEqual(['name:dave', 'epg:dave.uk']);
+  });
+
+  it('routes candidates through overrides (splits and merges)', () => {
+    const sources: MergeSource[] = [
+      { id: 'a', priority: 1, accountKey: 'a', entries: [e('1', 'X'), e('2', 'X'), e('3', 'Y')] },
+    ];
+    const out = mergeSources(sources, {
+      ...opts,
+      route: (cid, key) => (cid === 'a:2' ? 'split:1' : key === 'name:y' ? 'name:x' : key),
+    });
+    expect(out.map((c) => [c.key, c.candidates.map(candidateId)])).toEqual([
+      ['name:x', ['a:1', 'a:3']],
+      ['split:1', ['a:2']],
+    ]);
+  });
+
+  it('orders HLS variants of equal quality by bandwidth as configured', () => {
+    const entries = [e('hi', 'X', { bandwidth: 5_000_000 }), e('lo', 'X', { bandwidth: 800_000 })];
+    const src = [{ id: 'a', priority: 1, accountKey: 'a', entries }];
+    expect(mergeSources(src, opts)[0]!.candidates.map((c) => c.streamId)).toEqual(['lo', 'hi']);
+    expect(
+      mergeSources(src, { ...opts, hlsVariant: 'highest' })[0]!.candidates.map((c) => c.streamId),
+    ).toEqual(['hi', 'lo']);
+  });
+
+  it('marks normalise and masks credentials in labels', () => {
+    const out = mergeSources(
+      [
+        {
+          id: 'a',
+          priority: 1,
+          accountKey: 'a',
+          normalise: true,
+          entries: [e('1', 'X', { url: 'http://h/live/user/pass/1.ts' })],
+        },
+      ],
+      opts,
+    );
+    expect(out[0]!.candidates[0]).toMatchObject({ normalise: true, label: 'http://h/live/***/***/1.ts' });
+  });
+});
+
+describe('candidate labels', () => {
+  it('equal maskUrl for every URL shape, including secrets in the last segment', () => {
+    registerSecret('leafsecret99');
+    const urls = [
+      'http://h:8080/live/bob/pw/1.ts',
+      'http://h:8080/live/bob/pw/2.ts',
+      'http://h/get.php?username=bob&password=pw',
+      'http://user:pass@h/x/stream.m3u8',
+      'http://h/x/leafsecret99.ts',
+      'http://h',
+      'rtmp://h/app/stream',
+      'http://h/a#frag/x',
+    ];
+    const entries = urls.map((u, i) => e(String(i), `N${i}`, { url: u }));
+    const out = mergeSources([{ id: 'a', priority: 1, accountKey: 'a', entries }], opts);
+    const labels = out.flatMap((c) => c.candidates).map((c) => [c.url, c.label]);
+    expect(labels).toEqual(urls.map((u) => [u, maskUrl(u)]));
+    expect(labels.map(([, l]) => l)).not.toContain(expect.stringContaining('leafsecret99'));
+  });
+});
+
+describe('keys and quality', () => {
+  it('derives natural keys', () => {
+    expect(naturalKey({ name: 'x', epgId: ' CNN.us@HD ' })).toBe('epg:cnn.us');
+    expect(naturalKey({ name: 'US: CNN HD', epgId: '' })).toBe('name:cnn');
+  });
+
+  it('scores names by the preference list, tags matched as whole words', () => {
+    const s = qualityScorer(['FHD', 'HD', 'SD']);
+    expect(['X FHD', 'X HD', 'X sd', 'XHD', 'X 4K', 'X|HD|'].map(s)).toEqual([3, 2, 1, 0, 0, 2]);
+    expect(qualityScorer([])('X 1080p')).toBe(3);
+  });
+});

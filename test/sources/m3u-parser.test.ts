@@ -1,0 +1,207 @@
+import { describe, expect, it } from 'vitest';
+import { M3uParser, parseAttributes, type M3uEntry, type M3uWarning } from '../../src/sources/m3u-parser.js';
+
+function parse(
+  text: string,
+  baseUrl?: string,
+  chunk = 0,
+): { entries: M3uEntry[]; warnings: M3uWarning[]; parser: M3uParser } {
+  const entries: M3uEntry[] = [];
+  const warnings: M3uWarning[] = [];
+  const parser = new M3uParser(
+    { entry: (e) => entries.push(e), warning: (w) => warnings.push(w) },
+    { baseUrl },
+  );
+  if (chunk > 0) for (let i = 0; i < text.length; i += chunk) parser.push(text.slice(i, i + chunk));
+  else parser.push(text);
+  parser.end();
+  return { entries, warnings, parser };
+}
+
+describe('parseAttributes', () => {
+  it('keeps commas and quotes inside values and takes the title after the attributes', () => {
+    expect(
+      parseAttributes(
+        ` tvg-logo="http://x/a,b.png" tvg-name="The Good, the Bad",The Good, the Bad and the Ugly`,
+      ),
+    ).toEqual({
+      attrs: { 'tvg-logo': 'http://x/a,b.png', 'tvg-name': 'The Good, the Bad' },
+      title: 'The Good, the Bad and the Ugly',
+    });
+  });
+
+  it('accepts single quotes, bare values, mixed-case keys; the first duplicate wins', () => {
+    expect(parseAttributes(` tvg-ID='A' tvg-chno=5 tvg-id="B" group-title="x",T`)).toEqual({
+      attrs: { 'tvg-id': 'A', 'tvg-chno': '5', 'group-title': 'x' },
+      title: 'T',
+    });
+  });
+
+  it('keeps quotes inside a value when they are not followed by a separator', () => {
+    expect(parseAttributes(` tvg-name="A "B" C" group-title="G",Title "quoted"`)).toEqual({
+      attrs: { 'tvg-name': 'A "B" C', 'group-title': 'G' },
+      title: 'Title "quoted"',
+    });
+  });
+
+  it('handles a missing comma, an unterminated quote and a bare title', () => {
+    expect(parseAttributes(' tvg-id="x" tvg-name="X"')).toEqual({
+      attrs: { 'tvg-id': 'x', 'tvg-name': 'X' },
+      title: '',
+    });
+    expect(parseAttributes(' tvg-id="x,Title')).toEqual({ attrs: { 'tvg-id': 'x' }, title: 'Title' });
+    expect(parseAttributes(' Just A Name')).toEqual({ attrs: {}, title: 'Just A Name' });
+  });
+});
+
+describe('M3uParser', () => {
+  const sample =
+    '\uFEFF#EXTM3U url-tvg="http://g/1.xml" x-tvg-url="http://g/2.xml.gz, http://g/3.xml" tvg-shift="-4.5"\r\n' +
+    '#EXTINF:-1 tvg-id="BBCOne.uk" tvg-name="BBC One" tvg-logo="http://l/b.png" tvg-chno="101" group-title="UK",BBC One HD\r\n' +
+    '#EXTVLCOPT:http-user-agent="Mozilla/5.0 (X)"\r\n' +
+    '#EXTVLCOPT:http-referrer=https://ref.example/\r\n' +
+    'http://host/bbc1.m3u8|User-Agent=Pipe%20UA&!X-Custom=1\r\n' +
+    '#EXTINF: -1 user-agent="AttrUA" ,Second\r' +
+    '#EXTGRP:Grouped\r' +
+    '\r' +
+    '# a comment between EXTINF and URL\r' +
+    '  http://host/2.ts  \r' +
+    '#EXTINF:0 channel-number="22.1",\n' +
+    'http://host/3\n';
+
+  it('parses a representative playlist byte for byte', () => {
+    const { entries, warnings, parser } = parse(sample);
+    expect(warnings).toEqual([]);
+    expect(parser.header).toEqual({
+      'url-tvg': 'http://g/1.xml',
+      'x-tvg-url': 'http://g/2.xml.gz, http://g/3.xml',
+      'tvg-shift': '-4.5',
+    });
+    expect(parser.tvgUrls).toEqual(['http://g/1.xml', 'http://g/2.xml.gz', 'http://g/3.xml']);
+    expect(entries).toHaveLength(3);
+    expect(entries[0]).toEqual({
+      index: 0,
+      line: 2,
+      duration: -1,
+      title: 'BBC One HD',
+      attrs: {
+        'tvg-id': 'BBCOne.uk',
+        'tvg-name': 'BBC One',
+        'tvg-logo': 'http://l/b.png',
+        'tvg-chno': '101',
+        'group-title': 'UK',
+      },
+      url: 'http://host/bbc1.m3u8',
+      headers: { 'User-Agent': 'Pipe UA', Referer: 'https://ref.example/', 'X-Custom': '1' },
+      group: 'UK',
+      kodiProps: {},
+      bandwidth: undefined,
+      unsupported: undefined,
+    });
+    expect(entries[1]).toMatchObject({
+      line: 6,
+      title: 'Second',
+      url: 'http://host/2.ts',
+      group: 'Grouped',
+      headers: { 'User-Agent': 'AttrUA' },
+    });
+    expect(entries[2]).toMatchObject({
+      duration: 0,
+      title: 'http://host/3',
+      attrs: { 'channel-number': '22.1' },
+    });
+  });
+
+  it('gives the same result whatever the chunk boundaries (CR/LF split across chunks)', () => {
+    const whole = parse(sample).entries;
+    for (const size of [1, 2, 3, 7, 64]) expect(parse(sample, undefined, size).entries).toEqual(whole);
+  });
+
+  it('falls back to tvg-name, then tvg-id, then the URL for the title', () => {
+    const { entries } = parse(
+      '#EXTM3U\n#EXTINF:-1 tvg-name="N"\nhttp://a/1\n#EXTINF:-1 tvg-id="I",\nhttp://a/2\n#EXTINF:-1,\nhttp://a/3\n',
+    );
+    expect(entries.map((e) => e.title)).toEqual(['N', 'I', 'http://a/3']);
+  });
+
+  it('resolves relative URLs against the playlist URL, and drops them without one', () => {
+    const text = '#EXTM3U\n#EXTINF:-1,Rel\nstream/chunklist.m3u8\n';
+    expect(parse(text, 'http://h/lists/main.m3u').entries[0]!.url).toBe(
+      'http://h/lists/stream/chunklist.m3u8',
+    );
+    const { entries, warnings } = parse(text);
+    expect(entries).toEqual([]);
+    expect(warnings).toEqual([
+      { line: 2, reason: 'relative URL without a playlist URL to resolve it against' },
+    ]);
+  });
+
+  it('skips placeholders, reports entries without a URL, ignores separators and repeated headers', () => {
+    const { entries, warnings } = parse(
+      '#EXTM3U\n#EXTINF:-1,A\n[NO PUBLIC STREAM]\n#EXTINF:-1,B\n#EXTINF:-1,C\nhttp://h/c\n=====sudan=====\n#EXTM3U x-tvg-url="http://late"\n#EXTINF:-1,D\n',
+    );
+    expect(entries.map((e) => e.title)).toEqual(['C']);
+    expect(warnings).toEqual([
+      { line: 2, reason: 'URL line is not a URL (placeholder?)' },
+      { line: 4, reason: 'entry has no URL (next #EXTINF follows)' },
+      { line: 7, reason: 'ignored a line that is neither a directive nor a URL' },
+      { line: 9, reason: 'entry has no URL (end of playlist)' },
+    ]);
+  });
+
+  it('flags DRM, DASH, web pages and unknown schemes as unsupported', () => {
+    const { entries } = parse(
+      [
+        '#EXTINF:-1,Drm',
+        '#KODIPROP:inputstream.adaptive.license_type=com.widevine.alpha',
+        'http://h/drm.m3u8',
+        '#EXTINF:-1,Dash',
+        'http://h/x.mpd?t=1',
+        '#EXTINF:-1,Web',
+        'https://www.youtube.com/watch?v=abc',
+        '#EXTINF:-1,Plugin',
+        'plugin://plugin.video.x/',
+        '#EXTINF:-1,Udp',
+        'udp://@239.0.0.1:1234',
+        '#EXTINF:-1,Rtmp',
+        'rtmp://h/live/x',
+      ].join('\n'),
+    );
+    expect(entries.map((e) => [e.title, e.unsupported])).toEqual([
+      ['Drm', 'DRM-protected'],
+      ['Dash', 'DASH (.mpd)'],
+      ['Web', 'web page, not a stream'],
+      ['Plugin', 'unsupported scheme plugin:'],
+      ['Udp', undefined],
+      ['Rtmp', undefined],
+    ]);
+    expect(entries[0]!.kodiProps).toEqual({ 'inputstream.adaptive.license_type': 'com.widevine.alpha' });
+  });
+
+  it('accepts a bare URL list and an HLS master (bandwidth per variant)', () => {
+    const { entries } = parse(
+      'http://h/a.ts\n#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360\nlow.m3u8\n',
+      'http://h/master.m3u8',
+    );
+    expect(entries.map((e) => [e.url, e.bandwidth])).toEqual([
+      ['http://h/a.ts', undefined],
+      ['http://h/low.m3u8', 800000],
+    ]);
+  });
+
+  it('notices an HLS media playlist', () => {
+    expect(parse('#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXTINF:6.0,\nseg1.ts\n').parser.mediaPlaylist).toBe(
+      true,
+    );
+  });
+
+  it('emits entries as lines arrive (streaming)', () => {
+    const seen: string[] = [];
+    const p = new M3uParser({ entry: (e) => seen.push(e.title) });
+    p.push('#EXTM3U\n#EXTINF:-1,One\nhttp://h/1\n#EXTINF:-1,Two\nhttp://h/');
+    expect(seen).toEqual(['One']);
+    p.push('2\n');
+    expect(seen).toEqual(['One', 'Two']);
+    p.end();
+  });
+});

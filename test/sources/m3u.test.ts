@@ -1,0 +1,180 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import http from 'node:http';
+import { gzipSync } from 'node:zlib';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { parseDefinition, type M3uDefinition } from '../../src/sources/definition.js';
+import { readM3uSource } from '../../src/sources/m3u.js';
+import { SourceError } from '../../src/sources/types.js';
+import { makeStreams, startFakeProvider } from '../fake-provider/server.js';
+
+const LIST = [
+  '#EXTM3U x-tvg-url="http://g/epg.xml"',
+  '#EXTINF:-1 tvg-id="A.us" tvg-chno="7" group-title="News",A News',
+  'http://s/a.m3u8',
+  '#EXTINF:-1 tvg-id="" group-title="Movies",B Movie',
+  'b.ts',
+  '#EXTINF:-1 tvg-id="(no tvg-id)",A duplicate URL',
+  'http://s/a.m3u8',
+  '#EXTINF:-1,Dash',
+  'http://s/x.mpd',
+  '',
+].join('\r\n');
+
+type Route = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+const routes = new Map<string, Route>();
+let server: http.Server;
+let base: string;
+let tmp: string;
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    const r = routes.get(req.url ?? '');
+    if (r) r(req, res);
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'tb-m3u-'));
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+  await rm(tmp, { recursive: true, force: true });
+});
+
+function def(over: Record<string, unknown>): M3uDefinition {
+  const r = parseDefinition(
+    JSON.stringify({ type: 'm3u', timeout: 2, ...over }),
+    path.join(tmp, 'tuners', 'list.json'),
+    {},
+  );
+  if (!r.definition) throw new Error(JSON.stringify(r.problems));
+  return r.definition as M3uDefinition;
+}
+
+async function failure(d: M3uDefinition): Promise<SourceError> {
+  const e = await readM3uSource(d).then(
+    () => undefined,
+    (x: unknown) => x,
+  );
+  expect(e).toBeInstanceOf(SourceError);
+  return e as SourceError;
+}
+
+describe('readM3uSource', () => {
+  it('streams a playlist over HTTP: relative URLs resolved, duplicates and unsupported skipped', async () => {
+    routes.set('/lists/main.m3u', (req, res) => {
+      expect(req.headers['user-agent']).toBe('TestUA');
+      res.end(LIST);
+    });
+    const snap = await readM3uSource(def({ url: `${base}/lists/main.m3u`, userAgent: 'TestUA' }));
+    expect(snap.entries.map((e) => [e.name, e.url, e.epgId, e.number, e.kind])).toEqual([
+      ['A News', 'http://s/a.m3u8', 'A.us', '7', 'hls'],
+      ['B Movie', `${base}/lists/b.ts`, undefined, undefined, 'ts'],
+    ]);
+    expect(snap.entries[0]!.headers).toEqual({ 'User-Agent': 'TestUA' });
+    expect(snap.entries[0]!.streamId).toMatch(/^[0-9a-z]{14}$/);
+    expect(snap.tvgUrls).toEqual(['http://g/epg.xml']);
+    expect(snap.skipped).toBe(2);
+    expect(snap.warnings).toEqual(['line 8: skipped "Dash": DASH (.mpd)']);
+  });
+
+  it('gives the same stream id to the same URL whatever its position', async () => {
+    const f1 = path.join(tmp, 'one.m3u');
+    const f2 = path.join(tmp, 'two.m3u');
+    await writeFile(f1, '#EXTM3U\n#EXTINF:-1,X\nhttp://s/x\n#EXTINF:-1,Y\nhttp://s/y\n');
+    await writeFile(f2, '#EXTM3U\n#EXTINF:-1,Y\nhttp://s/y\n#EXTINF:-1,X renamed\nhttp://s/x\n');
+    const a = await readM3uSource(def({ file: f1 }));
+    const b = await readM3uSource(def({ file: f2 }));
+    expect(a.entries.map((e) => e.streamId)).toEqual(b.entries.map((e) => e.streamId).reverse());
+  });
+
+  it('reads gzip playlists by magic bytes, whatever the headers say', async () => {
+    routes.set('/gz', (_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(gzipSync(LIST)),
+    );
+    const snap = await readM3uSource(def({ url: `${base}/gz` }));
+    expect(snap.entries).toHaveLength(2);
+  });
+
+  it('applies URL and group filters', async () => {
+    routes.set('/f', (_req, res) => res.end(LIST));
+    const snap = await readM3uSource(
+      def({ url: `${base}/f`, filters: { excludeUrls: ['\\.m3u8$'], excludeGroups: ['/^news/'] } }),
+    );
+    expect(snap.entries.map((e) => e.name)).toEqual(['B Movie']);
+  });
+
+  it('reads a playlist from get.php through a token redirect', async () => {
+    const fake = await startFakeProvider({
+      streams: makeStreams(3),
+      redirectWithToken: true,
+      username: 'u1',
+      password: 'p1',
+    });
+    try {
+      const snap = await readM3uSource(
+        def({ url: `${fake.url}/get.php?username=u1&password=p1&type=m3u_plus&output=ts` }),
+      );
+      expect(snap.entries.map((e) => e.url)).toEqual(
+        [1001, 1002, 1003].map((id) => `${fake.url}/u1/p1/${id}.ts`),
+      );
+      expect(snap.entries[0]).toMatchObject({ epgId: 'Channel1.uk', name: 'UK: Channel 1 HD' });
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('explains HTML pages, HTTP errors, streams given as lists, and timeouts', async () => {
+    routes.set('/html', (_req, res) => res.end('<html><body>Access denied</body></html>'));
+    routes.set('/403', (_req, res) => res.writeHead(403).end('<html>no</html>'));
+    routes.set('/media', (_req, res) => res.end('#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXTINF:6,\nseg.ts\n'));
+    routes.set('/text', (_req, res) => res.end('hello world\n'));
+    routes.set('/slow', (_req, res) => void setTimeout(() => res.end(LIST), 1500));
+    const cases: [string, RegExp, SourceError['kind']][] = [
+      ['/html', /^tuners\/list\.json: playlist server answered HTML \(not an M3U playlist\)$/, 'format'],
+      ['/403', /^tuners\/list\.json: playlist server answered HTTP 403 \(HTML error page\)$/, 'auth'],
+      ['/media', /this is an HLS stream \(media playlist\), not a channel list$/, 'format'],
+      ['/text', /not an M3U playlist \(no #EXTM3U header and no entries\)$/, 'format'],
+    ];
+    for (const [p, msg, kind] of cases) {
+      const e = await failure(def({ url: `${base}${p}` }));
+      expect(e.message).toMatch(msg);
+      expect(e.kind).toBe(kind);
+    }
+    const slow = await failure({ ...def({ url: `${base}/slow` }), timeoutMs: 200 });
+    expect([slow.kind, slow.message]).toEqual(['timeout', 'tuners/list.json: no answer within 200 ms']);
+  });
+
+  it('reports progress from bytes read against Content-Length', async () => {
+    const big = ['#EXTM3U'];
+    for (let i = 0; i < 20_000; i++) big.push(`#EXTINF:-1 tvg-id="C${i}",Channel ${i}`, `http://s/${i}.ts`);
+    const body = Buffer.from(big.join('\n'));
+    routes.set('/big', (_req, res) => res.writeHead(200, { 'content-length': body.length }).end(body));
+    const seen: { entries: number; fraction: number }[] = [];
+    const snap = await readM3uSource(def({ url: `${base}/big` }), { onProgress: (p) => seen.push(p) });
+    expect(snap.entries).toHaveLength(20_000);
+    expect(seen.length).toBeGreaterThan(2);
+    expect(seen.at(-1)).toEqual({ entries: 20_000, fraction: 1 });
+    const fractions = seen.map((p) => p.fraction);
+    expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
+    expect(fractions.slice(0, -1).every((f) => f > 0 && f < 1)).toBe(true);
+  });
+
+  it('gives distinct ids to distinct URLs', async () => {
+    const { urlId } = await import('../../src/sources/m3u.js');
+    const ids = new Set<string>();
+    for (let i = 0; i < 200_000; i++) ids.add(urlId(`http://p.example:8080/live/u/p/${i}.ts`));
+    expect(ids.size).toBe(200_000);
+  });
+
+  it('names a missing local file', async () => {
+    const e = await failure(def({ file: 'nope.m3u' }));
+    expect(e.message).toBe(
+      `tuners/list.json: playlist file not found: ${path.join(tmp, 'tuners', 'nope.m3u')}`,
+    );
+  });
+});

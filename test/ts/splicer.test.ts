@@ -1,0 +1,290 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { demoClips, slateFile } from '../../src/media/assets.js';
+import { TsChecker } from '../../src/ts/checker.js';
+import { OUTPUT } from '../../src/ts/constants.js';
+import { payloadOffset, pidOf, pusiOf, readPcr } from '../../src/ts/packet.js';
+import { readPts } from '../../src/ts/pes.js';
+import { Splicer } from '../../src/ts/splicer.js';
+import { StreamAnalyzer } from '../../src/ts/analyzer.js';
+import { signatureOf } from '../../src/ts/signature.js';
+import { fixtures } from '../fixtures/fixtures.js';
+import { nonMonotonicDts, probe } from '../media/ffprobe.js';
+import { psiPackets, synthStream, tsPacket } from './synth.js';
+
+/** Feed `data` in uneven chunks (copies, as the splicer rewrites in place). */
+function feed(
+  s: Splicer,
+  data: Buffer,
+  sizes = [7000, 1316, 40_000, 333],
+): { data: Buffer; raps: number[] }[] {
+  const outs: { data: Buffer; raps: number[] }[] = [];
+  let o = 0;
+  for (let k = 0; o < data.length; k++) {
+    const n = sizes[k % sizes.length]!;
+    const r = s.push(Buffer.from(data.subarray(o, o + n)));
+    outs.push({ data: r.data, raps: r.rapOffsets });
+    o += n;
+  }
+  return outs;
+}
+
+function pcrs(b: Buffer): number[] {
+  const out: number[] = [];
+  for (let o = 0; o < b.length; o += 188) {
+    const p = readPcr(b, o);
+    if (p !== undefined) out.push(p);
+  }
+  return out;
+}
+
+class Clock {
+  t = 1000;
+  now = (): number => this.t;
+}
+
+describe('Splicer on synthetic streams', () => {
+  it('splices A → B (other PIDs, far timeline) → A with fixed PIDs, continuous CC and rising timestamps', () => {
+    const clock = new Clock();
+    const s = new Splicer({ now: clock.now });
+    const c = new TsChecker();
+    const a = synthStream({ frames: 60, t0: 900_000 });
+    const b = synthStream({
+      frames: 60,
+      t0: 4_500_000_000,
+      videoPid: 0x300,
+      audioPid: 0x301,
+      pmtPid: 0x1100,
+      ccStart: 9,
+    });
+    const all: Buffer[] = [];
+    const put = (x: { data: Buffer }[]): void => {
+      for (const o of x) {
+        c.push(o.data);
+        all.push(o.data);
+      }
+    };
+    s.begin('A');
+    put(feed(s, a));
+    s.begin('B');
+    c.markSplice();
+    put(feed(s, b));
+    s.begin('A');
+    c.markSplice();
+    put(feed(s, a));
+    put([s.flush()]);
+    const r = c.report();
+    expect(r.unexpectedPids).toEqual([]);
+    expect(r.pids).toEqual([0, OUTPUT.videoPid, OUTPUT.audioPid, OUTPUT.pmtPid]);
+    expect(r.ccErrors).toBe(0);
+    expect(r.pcrViolations).toEqual([]);
+    expect(r.dtsViolations).toBe(0);
+    expect(r.ptsViolations).toBe(0);
+    expect(r.splices.map((x) => x.psiAfter)).toEqual([1, 1]); // PAT then PMT right at the splice
+    expect(s.stats.switches).toBe(2);
+    // Timeline: 3 × 60 frames at 40 ms, with one video frame step at each splice.
+    const v = r.byPid.find((p) => p.pid === OUTPUT.videoPid)!;
+    expect(v.pes).toBe(180 - 2); // the last frame of each old source is held back and discarded
+    expect((v.lastPts! - v.firstPts!) / 90).toBeCloseTo(179 * 40, -1);
+    const out = Buffer.concat(all);
+    expect(pcrs(out).length).toBe(178);
+  });
+
+  it('reports RAP offsets that point at PAT, PMT, then a video random-access PES', () => {
+    const s = new Splicer();
+    s.begin('A');
+    const r = s.push(synthStream({ frames: 100, gop: 25 }));
+    const rest = s.flush();
+    expect(r.rapOffsets.length + rest.rapOffsets.length).toBe(4);
+    for (const off of r.rapOffsets) {
+      expect(pidOf(r.data, off)).toBe(0);
+      expect(pidOf(r.data, off + 188)).toBe(OUTPUT.pmtPid);
+      expect(pidOf(r.data, off + 376)).toBe(OUTPUT.videoPid);
+      expect(pusiOf(r.data, off + 376)).toBe(true);
+    }
+    expect(r.rapOffsets[0]).toBe(0);
+  });
+
+  it('drops everything before PSI and a RAP, and audio stamped before the RAP', () => {
+    const s = new Splicer();
+    s.begin('B');
+    const pre = Buffer.concat([
+      tsPacket(0x100, 0, { pusi: true, pts: 10_000, pcr: 1 }), // before PSI
+      psiPackets({
+        pmtPid: 0x1000,
+        pcrPid: 0x100,
+        streams: [
+          { streamType: 0x1b, pid: 0x100 },
+          { streamType: 0x0f, pid: 0x101 },
+        ],
+      }),
+      tsPacket(0x101, 0, { pusi: true, pts: 90_000, streamId: 0xc0 }), // audio before the RAP
+      tsPacket(0x100, 1, { pusi: true, pts: 93_600, pcr: 80_000 * 300 }), // not a RAP
+    ]);
+    expect(s.push(pre).data.length).toBe(0);
+    expect(s.stats.droppedBeforeRap).toBe(3);
+    const rest = Buffer.concat([
+      tsPacket(0x101, 1, { pusi: true, pts: 97_000, streamId: 0xc0 }), // earlier than the RAP: dropped
+      tsPacket(0x100, 2, { pusi: true, pts: 100_800, dts: 97_200, rai: true, pcr: 90_000 * 300 }),
+      tsPacket(0x101, 2, { pusi: true, pts: 99_000, streamId: 0xc0 }), // still before the RAP's PTS
+      tsPacket(0x101, 3, { pusi: true, pts: 101_000, streamId: 0xc0 }),
+      tsPacket(0x100, 3, { pusi: true, pts: 104_400, dts: 100_800 }),
+    ]);
+    const out = Buffer.concat([s.push(rest).data, s.flush().data]);
+    const pids = [];
+    for (let o = 0; o < out.length; o += 188) pids.push(pidOf(out, o));
+    expect(pids).toEqual([0, OUTPUT.pmtPid, 0x100, 0x101, 0x100]);
+    expect(readPts(out, payloadOffset(out, 3 * 188), 4 * 188)).toBe(101_000); // first source: no offset
+  });
+
+  it('adds the wall-clock gap to the timeline at a switch', () => {
+    const clock = new Clock();
+    const s = new Splicer({ now: clock.now });
+    s.begin('A');
+    const a = s.push(synthStream({ frames: 50 })).data;
+    clock.t += 3000; // 3 s outage
+    s.begin('B');
+    const b = s.push(synthStream({ frames: 50, t0: 123_456, videoPid: 0x200, audioPid: 0x201 })).data;
+    const pa = pcrs(a);
+    const pb = pcrs(b);
+    expect((pb[0]! - pa[pa.length - 1]!) / 27_000).toBeCloseTo(3000 + 40, -1); // gap + the held-back frame
+    expect(s.signature).toEqual({ video: 'h264', audio: 'aac' });
+  });
+
+  it('keeps PSI within the interval and keepalive continues the CCs', () => {
+    const s = new Splicer({ psiIntervalMs: 100 });
+    const c = new TsChecker();
+    expect(s.keepalive().length).toBe(5 * 188); // nothing established yet: null packets only
+    expect(s.psi().length).toBe(0);
+    s.begin('A');
+    c.push(s.push(synthStream({ frames: 250, gop: 250 })).data);
+    c.push(s.keepalive());
+    c.push(s.keepalive());
+    s.begin('A2');
+    c.markSplice();
+    c.push(s.push(synthStream({ frames: 30, gop: 250, t0: 77_777 })).data);
+    const r = c.report();
+    expect(r.ccErrors).toBe(0);
+    expect(r.maxPatIntervalMs).toBeLessThanOrEqual(100);
+    expect(r.patCount).toBeGreaterThanOrEqual(250 / 2.5);
+  });
+
+  it('carries a PCR from a separate PID as adaptation-only packets on the video PID', () => {
+    const s = new Splicer();
+    const c = new TsChecker();
+    s.begin('A');
+    const parts: Buffer[] = [
+      psiPackets({
+        pmtPid: 0x1000,
+        pcrPid: 0x1ff,
+        streams: [
+          { streamType: 0x1b, pid: 0x100 },
+          { streamType: 0x0f, pid: 0x101 },
+        ],
+      }),
+    ];
+    for (let f = 0; f < 10; f++) {
+      parts.push(tsPacket(0x1ff, f, { pcr: (f * 3600 + 1000) * 300, afOnly: true }));
+      parts.push(tsPacket(0x100, f, { pusi: true, pts: f * 3600 + 30_000, rai: f === 0 }));
+      parts.push(tsPacket(0x101, f, { pusi: true, pts: f * 3600 + 30_000, streamId: 0xc0 }));
+    }
+    const out = Buffer.concat([s.push(Buffer.concat(parts)).data, s.flush().data]);
+    c.push(out);
+    const r = c.report();
+    expect(r.unexpectedPids).toEqual([]);
+    expect(r.pcrCount).toBe(9); // the PCR before the first RAP is not needed
+    expect(r.ccErrors).toBe(0);
+  });
+
+  it('follows a PMT change inside one source (new PIDs, no begin) and stays continuous', () => {
+    const s = new Splicer();
+    const c = new TsChecker();
+    s.begin('A');
+    c.push(s.push(synthStream({ frames: 30 })).data);
+    c.push(
+      s.push(
+        synthStream({ frames: 30, t0: 900_000 + 30 * 3600, videoPid: 0x400, audioPid: 0x401, ccStart: 3 }),
+      ).data,
+    );
+    c.push(s.flush().data);
+    const r = c.report();
+    expect(r.ccErrors + r.dtsViolations + r.pcrViolations.length).toBe(0);
+    expect(r.unexpectedPids).toEqual([]);
+    expect(s.stats.switches).toBe(1);
+  });
+
+  it('never emits a partial packet from the old source', () => {
+    const s = new Splicer();
+    const c = new TsChecker();
+    s.begin('A');
+    const a = synthStream({ frames: 20 });
+    c.push(s.push(a.subarray(0, a.length - 100)).data); // ends in the middle of a packet
+    s.begin('B');
+    c.push(s.push(synthStream({ frames: 20, t0: 5_000_000 })).data);
+    const r = c.report();
+    expect(r.syncLossBytes).toBe(0);
+    expect(r.ccErrors).toBe(0);
+  });
+});
+
+describe('Splicer on real ffmpeg clips', () => {
+  it('demo → alt-pids fixture → demo: one h264 + one aac stream, clean for ffprobe and the checker', async () => {
+    const a = await readFile(demoClips()[0]!.file);
+    const b = await readFile(fixtures.altPids);
+    const clock = new Clock();
+    const s = new Splicer({ now: clock.now });
+    const c = new TsChecker();
+    const out: Buffer[] = [];
+    const take = (o: { data: Buffer }): void => {
+      c.push(o.data);
+      out.push(o.data);
+    };
+    for (const [tag, data] of [
+      ['A', a],
+      ['B', b],
+      ['A', a],
+    ] as const) {
+      s.begin(tag);
+      c.markSplice();
+      for (const o of feed(s, data, [65_536, 1000, 9000])) take(o);
+      clock.t += 500;
+    }
+    take(s.flush());
+    const r = c.report();
+    expect(r.unexpectedPids).toEqual([]);
+    expect(r.ccErrors).toBe(0);
+    expect(r.pcrViolations).toEqual([]);
+    expect(r.dtsViolations).toBe(0);
+    expect(r.ptsViolations).toBe(0);
+    expect(r.splices.every((x) => x.psiAfter === 1)).toBe(true);
+    expect(r.maxPatIntervalMs).toBeLessThanOrEqual(110);
+    expect(r.ptsAheadOfPcrMs!.min).toBeGreaterThanOrEqual(0);
+    expect(r.ptsAheadOfPcrMs!.max).toBeLessThan(2000);
+
+    const pr = await probe(Buffer.concat(out));
+    expect(pr.streams.map((x) => x.codec_name)).toEqual(['h264', 'aac']);
+    expect(nonMonotonicDts(pr)).toEqual({});
+    expect(pr.stderr).not.toMatch(/Non-monotonous|Continuity|corrupt|invalid/i);
+    const frames = Number(pr.streams[0]!.nb_read_frames);
+    expect(frames).toBeGreaterThanOrEqual(200 + 100 + 200 - 3);
+  });
+
+  it('establishes a signature with picture size and judges other sources against it', async () => {
+    const s = new Splicer();
+    s.begin('demo');
+    s.push(await readFile(demoClips()[1]!.file));
+    expect(s.signature).toEqual({ video: 'h264', audio: 'aac', width: 1280, height: 720 });
+    const sig = async (file: string): Promise<ReturnType<typeof signatureOf>> => {
+      const an = new StreamAnalyzer();
+      an.push(await readFile(file));
+      return signatureOf(an.state);
+    };
+    const slate = (await sig(slateFile('unavailable', 720)))!;
+    expect(slate).toEqual({ video: 'h264', audio: 'aac', width: 1280, height: 720 });
+    expect(s.compatible(slate)).toBe(true);
+    expect(s.compatible((await sig(slateFile('unavailable', 1080)))!)).toBe(false);
+    expect(s.compatible((await sig(fixtures.altPids))!)).toBe(false); // 640x360
+    expect(s.compatible((await sig(fixtures.mpeg2))!)).toBe(false);
+    expect(s.compatible({ video: 'h264', audio: 'aac' })).toBe(true); // size unknown: codecs decide
+  });
+});
