@@ -4,9 +4,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from './media/assets.js';
-import { checkSettings, formatProblems } from './config/check.js';
-import { loadSettings, settingsHelp, SettingsError } from './config/settings.js';
-import { validateSourceDir } from './sources/definition.js';
+import { runCheck } from './commands/check.js';
+import { settingsHelp, SettingsError } from './config/settings.js';
 import { startService } from './app.js';
 
 const USAGE = `Usage: tunerbridge [check] [options]
@@ -24,18 +23,9 @@ function version(): string {
 }
 
 async function check(argv: string[]): Promise<number> {
-  const problems = await checkSettings({ argv, env: process.env, cwd: process.cwd() });
-  // Source files can only be checked once the settings tell us where they are.
-  if (problems.length === 0) {
-    const { settings } = await loadSettings({ argv, env: process.env, cwd: process.cwd() });
-    problems.push(...(await validateSourceDir(settings.tunersDir)));
-  }
-  if (problems.length === 0) {
-    process.stdout.write('tunerbridge check: settings and tuners/ files are valid\n');
-    return 0;
-  }
-  process.stderr.write(`tunerbridge check: ${problems.length} problem(s)\n${formatProblems(problems)}\n`);
-  return 1;
+  const r = await runCheck({ argv, env: process.env, cwd: process.cwd() });
+  (r.code === 0 ? process.stdout : process.stderr).write(r.text);
+  return r.code;
 }
 
 async function start(argv: string[]): Promise<void> {

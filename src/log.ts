@@ -14,7 +14,14 @@ export interface LogEntry {
   readonly [field: string]: unknown;
 }
 
-const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+const LEVELS: Record<number, string> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
 
 /** Keeps the last `capacity` log entries (parsed) for /api/logs and live UI updates. */
 export class LogRing {
@@ -26,7 +33,12 @@ export class LogRing {
     let e: LogEntry;
     try {
       const raw = JSON.parse(line) as Record<string, unknown>;
-      e = { ...raw, level: LEVELS[raw.level as number] ?? String(raw.level), time: raw.time as number, msg: String(raw.msg ?? '') };
+      e = {
+        ...raw,
+        level: LEVELS[raw.level as number] ?? String(raw.level),
+        time: raw.time as number,
+        msg: String(raw.msg ?? ''),
+      };
     } catch {
       return;
     }

@@ -19,7 +19,7 @@ export interface StreamCandidate {
   readonly priority: number;
   /** The provider's own name for this stream. */
   readonly name: string;
-  /** Provider stream id (Xtream) or playlist position (M3U), for display and overrides. */
+  /** Provider stream id (Xtream) or a hash of the stream URL (M3U), stable for overrides. */
   readonly streamId: string;
   /** Higher is better; used to order candidates of one source (quality tags, bandwidth). */
   readonly quality: number;

@@ -294,7 +294,16 @@ export function openApiDocument(version: string) {
           clients: arr(obj({ id: s(), address: s(), since: s(), userAgent: s() })),
           switches: arr(ref('Switch')),
         }),
-        Switch: obj({ guideNumber: s(), from: s(), to: s(), reason: s(), gapMs: n(), at: s() }),
+        Switch: obj({
+          guideNumber: s(),
+          from: s('candidate label'),
+          to: s('candidate label'),
+          fromSource: s('source id'),
+          toSource: s('source id'),
+          reason: s(),
+          gapMs: n(),
+          at: s(),
+        }),
         Status: obj({
           version: s(),
           startedAt: s(),

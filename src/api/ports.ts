@@ -34,6 +34,9 @@ export interface SwitchRecord {
   readonly reason?: string;
   readonly gapMs?: number;
   readonly at?: string | number;
+  /** Source ids of `from` / `to` (which are candidate labels), filled in by the API. */
+  readonly fromSource?: string;
+  readonly toSource?: string;
 }
 
 /** One live tuner session. Only these fields are ever returned by the API (never candidate URLs). */
@@ -98,6 +101,11 @@ export interface LineupPort {
   mergeChannels(keys: string[]): unknown;
   splitChannel(key: string, candidateIds: string[]): unknown;
   refreshSource(id: string): unknown;
+  /**
+   * Re-read the definitions directory now, refreshing new or changed sources. Called after the API writes
+   * a definition, so the source is known (and read) without waiting for the file watcher.
+   */
+  reload?(): Promise<unknown>;
   /** Authenticates against the provider; resolves to what it reports (limits, expiry…). */
   testSource(def: object): Promise<unknown>;
 }

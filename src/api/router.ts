@@ -23,7 +23,7 @@ import { candidateId, type AdminPorts, type ChannelRecord, type OverridePatch } 
 import { dropPlaceholders, hasPlaceholder, maskPaths, restoreSecrets, sanitize } from './sanitize.js';
 import { SOURCE_ID } from './source-store.js';
 import { createEventStream } from './sse.js';
-import { buildStatus, sessionDto, sourceUse, useBySource } from './status.js';
+import { buildStatus, eventForUi, sessionDto, sourceUse, useBySource } from './status.js';
 import { filterLogs } from './logs.js';
 import { guideSummary } from './guide-summary.js';
 
@@ -98,6 +98,12 @@ export function createAdminApi(p: AdminPorts, opts: AdminApiOptions = {}): expre
     if (!c) throw notFound(`channel "${key}"`);
     return c;
   };
+  // A definition was written or removed: load it now (the file watcher would only notice a moment later,
+  // and refreshing an id the lineup does not know yet fails).
+  const definitionsChanged = (id: string): void =>
+    background(`loading source ${id}`, () =>
+      p.lineup.reload ? p.lineup.reload() : p.lineup.refreshSource(id),
+    );
   const sourceStatus = () =>
     sourceUse(p.lineup.sourceLimits(), useBySource(p.sessions.tunersInUse(), p.sessions.sessions()));
 
@@ -107,7 +113,15 @@ export function createAdminApi(p: AdminPorts, opts: AdminApiOptions = {}): expre
 
   // ---- status, live events, device ----
   r.get('/status', (_req, res) => send(res, buildStatus(p)));
-  r.get('/events', createEventStream({ bus: p.bus, logs: p.logs, heartbeatMs: opts.heartbeatMs }));
+  r.get(
+    '/events',
+    createEventStream({
+      bus: p.bus,
+      logs: p.logs,
+      heartbeatMs: opts.heartbeatMs,
+      enrich: (e) => eventForUi(p.lineup, e),
+    }),
+  );
   r.get('/device', (req, res) => {
     const d = p.device();
     const base = p.baseUrl(req.socket.localAddress);
@@ -146,7 +160,7 @@ export function createAdminApi(p: AdminPorts, opts: AdminApiOptions = {}): expre
     if (hasPlaceholder(def)) throw invalid('definition', 'a new source needs its real credentials');
     if (await p.sources.get(id)) throw new HttpError(409, `id: source "${id}" already exists`, 'id');
     const saved = await p.sources.put(id, def).catch((e: unknown) => Promise.reject(asValidationError(e)));
-    background(`refresh of source ${id}`, () => p.lineup.refreshSource(id));
+    definitionsChanged(id);
     send(res, { id, definition: saved }, 201);
   });
 
@@ -179,14 +193,14 @@ export function createAdminApi(p: AdminPorts, opts: AdminApiOptions = {}): expre
     const def = restoreSecrets(definitionOf(b), stored) as Record<string, unknown>;
     if (hasPlaceholder(def)) throw invalid('definition', 'a masked value has no stored secret to keep');
     const saved = await p.sources.put(id, def).catch((e: unknown) => Promise.reject(asValidationError(e)));
-    background(`refresh of source ${id}`, () => p.lineup.refreshSource(id));
+    definitionsChanged(id);
     send(res, { id, definition: saved });
   });
 
   r.delete('/sources/:id', async (req, res) => {
     const id = sourceId(req);
     if (!(await p.sources.remove(id))) throw notFound(`source "${id}"`);
-    background(`refresh of removed source ${id}`, () => p.lineup.refreshSource(id));
+    definitionsChanged(id);
     res.status(204).end();
   });
 

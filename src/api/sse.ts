@@ -2,7 +2,7 @@
 // A browser that reconnects sends Last-Event-ID and gets the bus events it missed. A client that stops
 // reading is dropped rather than buffered without bound, so a stalled tab cannot grow our memory.
 import type { RequestHandler } from 'express';
-import type { EventBus } from '../events/bus.js';
+import type { BusEvent, EventBus } from '../events/bus.js';
 import type { LogsPort } from './ports.js';
 import { sanitize } from './sanitize.js';
 
@@ -13,6 +13,8 @@ export interface EventStreamOptions {
   readonly maxClients?: number;
   /** Bytes buffered for one client before it is dropped. */
   readonly maxBuffered?: number;
+  /** Adds what the UI needs to an event before it is sanitised and sent (e.g. a switch's source ids). */
+  readonly enrich?: (e: BusEvent) => unknown;
 }
 
 export function createEventStream(opts: EventStreamOptions): RequestHandler {
@@ -20,6 +22,9 @@ export function createEventStream(opts: EventStreamOptions): RequestHandler {
   const maxClients = opts.maxClients ?? 50;
   const maxBuffered = opts.maxBuffered ?? 1 << 20;
   let clients = 0;
+  const enrich = opts.enrich ?? ((e: BusEvent) => e);
+  const frame = (e: BusEvent): string =>
+    `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(sanitize(enrich(e)))}\n\n`;
 
   return (req, res) => {
     if (clients >= maxClients) {
@@ -53,14 +58,9 @@ export function createEventStream(opts: EventStreamOptions): RequestHandler {
     send('retry: 3000\n\n');
     const last = Number(req.headers['last-event-id']);
     if (Number.isInteger(last) && last > 0) {
-      for (const e of opts.bus.since(last))
-        send(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(sanitize(e))}\n\n`);
+      for (const e of opts.bus.since(last)) send(frame(e));
     }
-    unsubs.push(
-      opts.bus.subscribe((e) =>
-        send(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(sanitize(e))}\n\n`),
-      ),
-    );
+    unsubs.push(opts.bus.subscribe((e) => send(frame(e))));
     if (req.query.logs === '1') {
       unsubs.push(opts.logs.subscribe((l) => send(`event: log\ndata: ${JSON.stringify(sanitize(l))}\n\n`)));
     }

@@ -2,7 +2,8 @@
 // sessions and sources, so candidate URLs and provider details never reach a response.
 import type { SourceLimit } from '../model.js';
 import type { BusEvent } from '../events/bus.js';
-import type { AdminPorts, ClientView, SessionView, SwitchRecord, TunersInUse } from './ports.js';
+import { maskUrl } from '../util/redact.js';
+import type { AdminPorts, ClientView, LineupPort, SessionView, SwitchRecord, TunersInUse } from './ports.js';
 
 export interface SessionDto {
   guideNumber: string;
@@ -47,7 +48,7 @@ const CLIENT_KEYS = [
   'drops',
   'userAgent',
 ] as const;
-const SWITCH_KEYS = ['guideNumber', 'from', 'to', 'reason', 'gapMs', 'at'] as const;
+const SWITCH_KEYS = ['guideNumber', 'from', 'to', 'reason', 'gapMs', 'at', 'fromSource', 'toSource'] as const;
 
 export function sessionDto(s: SessionView): SessionDto {
   return {
@@ -81,6 +82,27 @@ export function sourceUse(limits: readonly SourceLimit[], use: Map<string, numbe
   }));
 }
 
+/**
+ * The streaming core names a switch's ends by candidate label (a masked URL); an admin thinks in sources.
+ * Adds the source id of each end, found among the channel's candidates.
+ */
+export function withSwitchSources<T extends SwitchRecord>(lineup: Pick<LineupPort, 'allChannels'>, w: T): T {
+  const c = lineup.allChannels().find((x) => x.guideNumber === w.guideNumber);
+  if (!c) return w;
+  const source = (label: string | undefined): string | undefined =>
+    label === undefined
+      ? undefined
+      : c.candidates.find((k) => k.label === label || maskUrl(k.label) === label)?.sourceId;
+  const fromSource = w.fromSource ?? source(w.from);
+  const toSource = w.toSource ?? source(w.to);
+  return { ...w, ...(fromSource && { fromSource }), ...(toSource && { toSource }) };
+}
+
+/** A bus event as the UI receives it: failovers carry their source ids. */
+export function eventForUi(lineup: Pick<LineupPort, 'allChannels'>, e: BusEvent): BusEvent {
+  return e.type === 'failover' ? { ...e, data: withSwitchSources(lineup, e.data) } : e;
+}
+
 function switchFromEvent(e: BusEvent): SwitchRecord | undefined {
   if (e.type !== 'failover') return undefined;
   return { ...e.data, at: e.time };
@@ -103,6 +125,7 @@ export function buildStatus(p: AdminPorts, now = Date.now()) {
       .map(switchFromEvent)
       .filter((s): s is SwitchRecord => !!s)
       .slice(-50)
+      .map((w) => withSwitchSources(p.lineup, w))
       .reverse(),
     fallback: p.sessions.fallbackState(),
     scan: p.lineup.scanStatus(),

@@ -16,7 +16,8 @@ import {
   type Section,
   type ValuesOf,
 } from './fields.js';
-
+import { DEFAULT_PRECEDENCE } from '../guide/types.js';
+import { CHANNEL_MAPS } from '../native/channel-maps.js';
 export { durationMs, type Field, type Webhook } from './fields.js';
 
 const HTTP_URL = { pattern: '^(https?://\\S+)?$', hint: 'empty or an http(s):// URL' };
@@ -24,7 +25,12 @@ const MS_DAY = 86_400_000;
 const MS_HOUR = 3_600_000;
 
 export const SETTINGS = {
-  port: int(5004, 0, 65535, 'TCP port of the HTTP server (HDHomeRun API, streams, web UI); 0 picks a free port.'),
+  port: int(
+    5004,
+    0,
+    65535,
+    'TCP port of the HTTP server (HDHomeRun API, streams, web UI); 0 picks a free port.',
+  ),
   bindAddress: str('0.0.0.0', 'Address the HTTP server listens on.', { required: true }),
   advertiseAddress: str(
     '',
@@ -173,9 +179,9 @@ export const SETTINGS = {
       'XMLTV channel id: the GuideNumber, or the source tvg-id.',
     ),
     precedence: enumList(
-      ['user', 'xtream', 'shortEpg', 'dummy'],
-      ['user', 'xtream', 'shortEpg', 'dummy'],
-      'Guide sources in order of precedence.',
+      DEFAULT_PRECEDENCE,
+      DEFAULT_PRECEDENCE,
+      'Guide sources in order of precedence: files (epg/ folder), urls (guide.urls), xtream (xmltv.php), xmltv (M3U url-tvg/epgUrl), short-epg (Xtream per channel), dummy (placeholder blocks). Kinds left out are not used.',
     ),
     urls: list([], 'Extra XMLTV URLs to merge.', {
       pattern: '^https?://\\S+$',
@@ -205,24 +211,7 @@ export const SETTINGS = {
   },
   native: {
     controlProtocol: bool(true, 'Serve the HDHomeRun TCP control protocol on port 65001.'),
-    channelMap: oneOf(
-      'us-cable',
-      [
-        'us-bcast',
-        'us-cable',
-        'us-hrc',
-        'us-irc',
-        'eu-bcast',
-        'eu-cable',
-        'au-bcast',
-        'au-cable',
-        'kr-bcast',
-        'kr-cable',
-        'tw-bcast',
-        'tw-cable',
-      ],
-      'Channel map reported by the control protocol.',
-    ),
+    channelMap: oneOf('us-cable', CHANNEL_MAPS, 'Channel map of the virtual RF plan for native tuning.'),
   },
 } as const satisfies Section;
 

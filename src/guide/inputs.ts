@@ -96,7 +96,7 @@ export async function openInput(
   signal?: AbortSignal,
 ): Promise<AsyncIterable<Buffer>> {
   if (spec.file) {
-    const stream = createReadStream(spec.file, { highWaterMark: 1 << 20 });
+    const stream = createReadStream(spec.file, { highWaterMark: 256 * 1024 });
     await new Promise<void>((resolve, reject) => stream.once('open', () => resolve()).once('error', reject));
     return stream;
   }

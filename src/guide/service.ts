@@ -28,7 +28,7 @@ import { buildGuideIndex, matchChannel, type GuideIndex, type MatchedBy } from '
 import { ShortEpgClient, type ShortEpgRequest } from './short-epg-fetch.js';
 import { SpoolWriter, loadSpoolMeta, removeSpool, type SpoolLine, type SpoolMeta } from './spool.js';
 import { DEFAULT_PRECEDENCE, type GuideKind } from './types.js';
-import { readXmltv } from './xmltv-reader.js';
+import { ingestXmltv } from './ingest.js';
 import { ABSOLUTE, renderProgrammeBody } from './xmltv-writer.js';
 
 export interface GuideServiceOptions {
@@ -459,7 +459,8 @@ export class GuideService extends EventEmitter {
         await openInput(spec, this.opts.fetchTimeoutMs ?? 60_000, this.abort.signal),
         this.abort.signal,
       );
-      const report = await readXmltv(body, writer, {
+      const report = await ingestXmltv(body, writer, {
+        window,
         timeShiftMinutes: spec.timeShiftMinutes,
         onBytes: (n) => {
           this.progress.bytes += n;

@@ -35,6 +35,13 @@ export interface SpoolMeta {
   readonly problemCount: number;
 }
 
+/** A programme's spool line, or undefined when it lies outside the window. */
+export function spoolLine(p: Programme, window: { from: number; to: number }): string | undefined {
+  const stop = p.stop ?? 0;
+  if (p.start >= window.to || (stop ? stop <= window.from : p.start < window.from - 86_400_000)) return undefined;
+  return `${p.start}\t${stop}\t${renderProgrammeBody(p)}\n`;
+}
+
 export interface SpoolLine {
   start: number;
   /** 0 when the guide gave no stop time. */
@@ -82,9 +89,8 @@ export class SpoolWriter implements XmltvSink {
   }
 
   programme(p: Programme): void {
-    const stop = p.stop ?? 0;
-    if (p.start >= this.window.to || (stop ? stop <= this.window.from : p.start < this.window.from - 86_400_000)) return;
-    const line = `${p.start}\t${stop}\t${renderProgrammeBody(p)}\n`;
+    const line = spoolLine(p, this.window);
+    if (line === undefined) return;
     // Consecutive programmes usually share a channel: skip the map lookup then.
     let pend: Pending | undefined;
     if (this.last !== undefined && this.lastId === p.channel) pend = this.last;
@@ -106,6 +112,13 @@ export class SpoolWriter implements XmltvSink {
     this.written++;
     if (pend.size >= CHANNEL_FLUSH) this.move(p.channel);
     if (this.totalPending >= TOTAL_FLUSH) for (const id of [...this.pending.keys()]) this.move(id);
+  }
+
+  /** Append lines rendered elsewhere (a worker) for guide channel `id`. */
+  addGroup(id: string, data: Uint8Array, count: number): void {
+    for (const pid of [...this.pending.keys()]) this.move(pid);
+    this.append(id, Buffer.from(data.buffer, data.byteOffset, data.byteLength), count);
+    this.written += count;
   }
 
   /**
@@ -139,18 +152,20 @@ export class SpoolWriter implements XmltvSink {
     this.totalPending -= pend.size;
     this.pending.delete(id);
     if (this.last === pend) this.last = undefined;
+    this.append(id, buf, count);
+  }
+
+  private append(id: string, buf: Buffer, count: number): void {
     let e = this.index.get(id);
     if (!e) {
       e = { count: 0, segs: [] };
-      this.index.set(id, e);
+      // `id` may be a slice of a whole decoded chunk: keep a copy, not the chunk.
+      this.index.set(own(id), e);
     }
     e.count += count;
     const segs = e.segs;
     // Adjacent segments of one channel (the usual grouped layout) merge into one.
-    if (
-      segs.length &&
-      (segs[segs.length - 2] as number) + (segs[segs.length - 1] as number) === this.offset
-    ) {
+    if (segs.length && (segs[segs.length - 2] as number) + (segs[segs.length - 1] as number) === this.offset) {
       segs[segs.length - 1] = (segs[segs.length - 1] as number) + buf.length;
     } else segs.push(this.offset, buf.length);
     this.offset += buf.length;

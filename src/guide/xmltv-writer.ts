@@ -17,7 +17,10 @@ export const ABSOLUTE = /^https?:\/\//i;
 // Anything escapeText would change. Most strings need nothing, and this test is much cheaper
 // than running the replacements (millions of calls per large guide).
 // eslint-disable-next-line no-control-regex
-const NEEDS_WORK = /[&<>"'\u0000-\u001F\uD800-\uDFFF\uFFFE\uFFFF]|  |^ | $/;
+const SPECIAL_OR_CONTROL = /[&<>"'\u0000-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+const needsWork = (s: string): boolean =>
+  s.length > 0 &&
+  (SPECIAL_OR_CONTROL.test(s) || s.charCodeAt(0) === 32 || s.charCodeAt(s.length - 1) === 32 || s.indexOf('  ') !== -1);
 
 function removeIllegal(s: string): string {
   return MAYBE_ILLEGAL.test(s) ? s.replace(ILLEGAL, '') : s;
@@ -36,7 +39,7 @@ const FOLD = /[\t\n\r]| {2}|^ | $/;
 
 /** Escaped single-line text: illegal characters removed, runs of whitespace folded to one space. */
 export function escapeText(s: string): string {
-  if (!NEEDS_WORK.test(s)) return s;
+  if (!needsWork(s)) return s;
   let t = removeIllegal(s);
   if (FOLD.test(t)) t = t.replace(/[\t\n\r ]+/g, ' ').trim();
   return escapeMarkup(t);
@@ -44,7 +47,7 @@ export function escapeText(s: string): string {
 
 /** Escaped paragraph text (`desc`): line breaks kept, as `&#10;` so the output stays one line per programme. */
 export function escapeMultiline(s: string): string {
-  if (!NEEDS_WORK.test(s)) return s;
+  if (!needsWork(s)) return s;
   let t = removeIllegal(s);
   if (t.indexOf('\r') !== -1) t = t.replace(/\r\n?/g, '\n');
   if (FOLD.test(t)) t = t.replace(/[ \t]+/g, ' ').trim();

@@ -24,7 +24,7 @@ export type ClientEndReason = 'closed' | 'error' | 'aborted' | 'lagging' | 'ende
 
 export class ClientWriter {
   private cursor: number;
-  private blocked = false;
+  private blockedOnDrain = false;
   private finished = false;
   private bytes = 0;
   private drops = 0;
@@ -41,8 +41,10 @@ export class ClientWriter {
     private readonly policy: ClientPolicy,
     private readonly now: () => number = Date.now,
     signal?: AbortSignal,
+    /** Called after the sink drained (the session may resume a paused upstream). */
+    private readonly drained?: () => void,
   ) {
-    this.joinedAt = now();
+    this.joinedAt = Date.now(); // wall clock, for display
     this.cursor = ring.joinSeq();
     this.done = new Promise((r) => (this.resolveDone = r));
     sink.on('drain', this.onDrain);
@@ -64,6 +66,11 @@ export class ClientWriter {
     };
   }
 
+  /** Waiting for 'drain': this client cannot take more right now. */
+  get blocked(): boolean {
+    return this.blockedOnDrain;
+  }
+
   get active(): boolean {
     return !this.finished;
   }
@@ -74,7 +81,7 @@ export class ClientWriter {
     if (this.cursor < this.ring.firstSeq || this.ring.lagMs(this.cursor) > this.policy.maxLagMs) {
       if (!this.skip()) return;
     }
-    if (this.blocked) return;
+    if (this.blockedOnDrain) return;
     const end = this.ring.nextSeq;
     if (this.cursor >= end) return;
     const batch = end - this.cursor > 1;
@@ -84,7 +91,7 @@ export class ClientWriter {
       if (!chunk) continue;
       this.bytes += chunk.data.length;
       if (!this.sink.write(chunk.data)) {
-        this.blocked = true;
+        this.blockedOnDrain = true;
         break;
       }
     }
@@ -94,7 +101,7 @@ export class ClientWriter {
   /** Flush what is left and end the sink (session ended). */
   end(): void {
     if (this.finished) return;
-    if (!this.blocked) this.pump();
+    if (!this.blockedOnDrain) this.pump();
     this.finish('ended');
     this.sink.end();
   }
@@ -108,8 +115,9 @@ export class ClientWriter {
   }
 
   private readonly onDrain = (): void => {
-    this.blocked = false;
+    this.blockedOnDrain = false;
     this.pump();
+    this.drained?.();
   };
 
   /** Jump to the newest keyframe; returns false when the client was disconnected instead. */

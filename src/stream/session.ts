@@ -80,6 +80,7 @@ const SKIP_WINDOW_MS = 60_000;
 const RING_BYTES_PER_SECOND = 5 << 20;
 /** Steady-state batching of client writes (ms): a latency nobody notices, far fewer syscalls. */
 const PUMP_COALESCE_MS = 50;
+const PUMP_MAX_BYTES = 256 * 1024;
 
 export function candidateKey(c: StreamCandidate): string {
   return `${c.sourceId}\u0000${c.streamId}\u0000${c.url}`;
@@ -121,6 +122,7 @@ export class Session {
   private spliceCount = 0;
   private pumpTimer?: NodeJS.Timeout;
   private lastPumpAt = -Infinity;
+  private unpumped = 0;
 
   constructor(private readonly d: SessionDeps) {
     this.now = d.now ?? (() => performance.now());
@@ -165,11 +167,14 @@ export class Session {
 
   /** Add a client; it starts at the newest keyframe (or the cold-tune PSI). */
   join(sink: Writable, address: string, signal?: AbortSignal): ClientWriter {
-    const w = new ClientWriter(this.ring, sink, address, this.policy, this.now, signal);
+    const w = new ClientWriter(this.ring, sink, address, this.policy, this.now, signal, () =>
+      this.updateFlow(),
+    );
     this.clients.add(w);
     this.emptySince = undefined;
     void w.done.then((reason) => {
       this.clients.delete(w);
+      this.updateFlow();
       this.log.info({ client: address, reason, drops: w.stats.drops }, 'client left');
       if (this.clients.size === 0 && !this.ended) this.emptySince = this.now();
     });
@@ -302,8 +307,11 @@ export class Session {
     // Nothing to try: every candidate is backing off, or (for longer than a stall) has no free
     // slot. A slot held by our own closing socket comes back within milliseconds, so wait for it.
     const gap = this.gapSince === undefined ? 0 : now - this.gapSince;
+    // Manual fallback with nothing but the preferred source: the slate for as long as it is on.
+    const manualSlate = this.d.fallback().manual && this.eligible().length === 0;
     if (
       !this.active &&
+      !manualSlate &&
       this.allFailedSince === undefined &&
       (!waitingForSlot || gap > this.d.options.stallMs)
     ) {
@@ -394,7 +402,7 @@ export class Session {
       }
       return;
     }
-    if (run.purpose === 'probe') {
+    if (run.purpose === 'probe' && this.active) {
       this.log.info({ source: c.sourceId }, 'recovery probe valid; waiting for it to prove stable');
       return; // maybeSwitchBack() decides
     }
@@ -431,8 +439,10 @@ export class Session {
     this.beginGap(reason);
     if (run) void run.close();
     this.log.info({ reason, detail }, 'failing over');
-    this.dropPending(); // a probe of a better source becomes the live attempt instead
-    this.tryStart();
+    // A recovery probe of a better source under way becomes the live attempt.
+    const p = this.pending;
+    if (p?.mode === 'hold') this.switchTo(p, reason);
+    else if (!p) this.tryStart();
   }
 
   private beginGap(reason: string): void {
@@ -565,7 +575,10 @@ export class Session {
     this.lastOutputAt = now;
     this.bytesOut += data.length;
     this.ring.append(data, rapOffsets, now);
-    this.schedulePump(now);
+    this.unpumped += data.length;
+    // Keyframes (a joiner's or a cold tune's first picture) and big backlogs go out at once.
+    if (rapOffsets.length > 0 || this.unpumped >= PUMP_MAX_BYTES) this.pumpAll();
+    else this.schedulePump(now);
     this.sampleRate(now);
   }
 
@@ -582,9 +595,22 @@ export class Session {
   }
 
   private pumpAll(): void {
+    if (this.pumpTimer) clearTimeout(this.pumpTimer);
     this.pumpTimer = undefined;
+    this.unpumped = 0;
     this.lastPumpAt = this.now();
     for (const c of this.clients) c.pump();
+    this.updateFlow();
+  }
+
+  /**
+   * Backpressure to the upstream only when every client pushes back: nobody can take more, so
+   * reading on would just make all of them skip. One slow client never slows the others.
+   */
+  private updateFlow(): void {
+    let all = this.clients.size > 0;
+    for (const c of this.clients) if (!c.blocked) all = false;
+    this.active?.setPaused(all);
   }
 
   private sampleRate(now: number): void {

@@ -55,6 +55,7 @@ export class SourceRun {
   private pmt?: Buffer;
   private closing?: Promise<void>;
   private failedOnce = false;
+  private paused = false;
   /** Extra time allowed by the upstream (HLS: one target duration) on top of validateTimeoutMs. */
   extraValidateMs = 0;
 
@@ -102,8 +103,20 @@ export class SourceRun {
     );
   }
 
+  /** Flow control from the session: stop/restart reading; the watchdog ignores our own pauses. */
+  setPaused(on: boolean): void {
+    if (on === this.paused || this.mode !== 'live') return;
+    this.paused = on;
+    if (on) this.upstream?.pause?.();
+    else {
+      this.watchdog?.resume(this.now());
+      this.upstream?.resume?.();
+    }
+  }
+
   /** Time-based verdicts: validation deadline and the watchdog. */
   check(now: number): void {
+    if (this.paused) return;
     if (this.mode === 'opening' || this.mode === 'gate') {
       const limit = this.opts.validateTimeoutMs + this.extraValidateMs;
       if (now - this.openedAt > limit) {

@@ -47,7 +47,7 @@ export class Watchdog {
   private lastPcr?: number;
   private progressMs = 0;
   private readonly samples: Sample[] = [];
-  private readonly startedAt: number;
+  private startedAt: number;
 
   constructor(
     private readonly opts: WatchdogOptions,
@@ -56,6 +56,14 @@ export class Watchdog {
     this.startedAt = now;
     this.lastBytesAt = now;
     this.pcrChangedAt = now;
+  }
+
+  /** We paused the source ourselves (clients pushing back): restart the clocks and the rate window. */
+  resume(now: number): void {
+    this.lastBytesAt = now;
+    this.pcrChangedAt = now;
+    this.samples.length = 0;
+    this.startedAt = now;
   }
 
   /** Record the source's progress after a chunk of bytes. */

@@ -20,7 +20,7 @@ describe('settingsHelp', () => {
     expect(help).toContain('  --[no-]ssdp ');
     expect(help).toContain('  --[no-]udp-discovery ');
     expect(help).toMatch(/--lineup-hls-variant <lowest\|highest> +.*default: lowest/);
-    expect(help).toMatch(/--native-channel-map <value> +.*us-bcast, us-cable.*default: us-cable/);
+    expect(help).toMatch(/--native-channel-map <value> +.*us-cable, us-bcast.*default: us-cable/);
   });
 
   it('has one entry per setting, grouped by section', () => {

@@ -80,7 +80,7 @@ describe('validateSettings', () => {
       port: 'x',
       streaming: { stallMs: -5, nope: 1 },
       lineup: { hlsVariant: 'best', refreshInterval: '3x' },
-      guide: { precedence: ['user', 'user'] },
+      guide: { precedence: ['files', 'files'] },
     });
     expect(issues.map((i) => `${i.field} ${i.reason}`).sort()).toEqual(
       [
@@ -89,7 +89,7 @@ describe('validateSettings', () => {
         'streaming.nope is not a known setting',
         'lineup.hlsVariant must be one of: lowest, highest (got "best")',
         'lineup.refreshInterval must be a duration such as 30m, 6h, 1d or a number of seconds (got "3x")',
-        'guide.precedence must not repeat an item (got ["user","user"])',
+        'guide.precedence must not repeat an item (got ["files","files"])',
       ].sort(),
     );
   });

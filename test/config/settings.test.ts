@@ -159,8 +159,8 @@ describe('loadSettings: coercion', () => {
     const b = await load(cwd, ['--lineup-quality-preference='], { TUNERBRIDGE_INTERFACES: '["br0"]' });
     expect(b.settings.lineup.qualityPreference).toEqual([]);
     expect(b.settings.interfaces).toEqual(['br0']);
-    const c = await load(cwd, [], { TUNERBRIDGE_GUIDE_PRECEDENCE: 'dummy,user' });
-    expect(c.settings.guide.precedence).toEqual(['dummy', 'user']);
+    const c = await load(cwd, [], { TUNERBRIDGE_GUIDE_PRECEDENCE: 'dummy,files' });
+    expect(c.settings.guide.precedence).toEqual(['dummy', 'files']);
   });
 
   it('keeps durations as text that durationMs understands', async () => {

@@ -3,6 +3,7 @@
 // Jellyfin and Emby run on a tuner URL — reads our HTTP output across a failover to a source
 // with other PIDs and another clock, and must see one continuous programme. Loopback only:
 //   /work/shared/tools/netns-run npx vitest run --config vitest.interop.config.ts test/interop/stream.test.ts
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -56,8 +57,8 @@ describe('streaming core with real ffmpeg', () => {
     expect(rep.unexpectedPids).toEqual([]);
     expect(rep.pcrViolations).toEqual([]);
     expect(rec.maxSilenceMs()).toBeLessThan(1000);
-    const { writeFile, mkdtemp } = await import('node:fs/promises');
     const dir = await mkdtemp('/tmp/tb-stream-');
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     await writeFile(`${dir}/out.ts`, rec.bytes());
     const p = await ffprobe(`${dir}/out.ts`);
     expect(p.streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
@@ -93,6 +94,7 @@ describe('streaming core with real ffmpeg', () => {
     r.mgr.on('switch', (s: SwitchRecord) => sw.push(s));
     // Like Plex/Jellyfin: ffmpeg reads the tuner URL and remuxes what it gets (no -copyts).
     const out = `/tmp/tb-stream-client-${process.pid}.ts`;
+    onTestFinished(() => rm(out, { force: true }));
     const run = await runProgram(
       ffmpeg,
       [

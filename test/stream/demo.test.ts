@@ -118,3 +118,25 @@ describe('SessionManager with the built-in demo channels', () => {
     ).toEqual(['1', '3']);
   });
 });
+
+describe('busy response', () => {
+  it("serves the short 'all tuners in use' slate instead of a 503 when configured", async () => {
+    mgr = new SessionManager({
+      options: { ...DEFAULT_STREAMING, busyResponse: 'slate' },
+      limits: () => [{ ...demoLimit, maxConnections: 1 }],
+      tunerCount: () => 1,
+      logger: silentLogger,
+      busySlateMs: 1200,
+    });
+    await mgr.attach(demoChannel(1, 'test-pattern'), recorder().sink, { client: 'a' });
+    const busy = recorder();
+    const ended = new Promise<void>((r) => busy.sink.on('finish', () => r()));
+    const r = await mgr.attach(demoChannel(2, 'colour-bars'), busy.sink, { client: 'b' });
+    expect(r).toMatchObject({ ok: true, tuner: -1, session: { state: 'slate' } });
+    await ended;
+    expect(mgr.tunersInUse()).toBe(1);
+    const p = await probe(busy.bytes());
+    expect(p.streams.find((s) => s.codec_type === 'video')?.codec_name).toBe('h264');
+    expect(Number(p.streams.find((s) => s.codec_type === 'video')?.nb_read_frames)).toBeGreaterThan(10);
+  });
+});

@@ -77,6 +77,14 @@ export class FfmpegUpstream implements Upstream {
     });
   }
 
+  pause(): void {
+    this.proc?.stdout.pause();
+  }
+
+  resume(): void {
+    this.proc?.stdout.resume();
+  }
+
   private fail(err: UpstreamError): void {
     if (this.done) return;
     this.done = true;

@@ -39,6 +39,14 @@ export class HttpTsUpstream implements Upstream {
     this.body.resume(); // the opener may have paused it after sniffing
   }
 
+  pause(): void {
+    this.body.pause();
+  }
+
+  resume(): void {
+    if (!this.done) this.body.resume();
+  }
+
   async close(): Promise<void> {
     this.done = true;
     discard(this.body);

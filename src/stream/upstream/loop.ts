@@ -25,6 +25,14 @@ export class LoopUpstream implements Upstream {
     });
   }
 
+  pause(): void {
+    this.stream.pause();
+  }
+
+  resume(): void {
+    this.stream.resume();
+  }
+
   async close(): Promise<void> {
     this.done = true;
     if (this.stream.closed) return;

@@ -15,6 +15,12 @@ export interface Upstream {
   readonly kind: string;
   /** Begin delivering to `sink`. Called once. */
   start(sink: UpstreamSink): void;
+  /**
+   * Flow control: every client is pushing back, stop reading for now (TCP pushes back on the
+   * provider). Optional: paced upstreams (HLS) ignore it.
+   */
+  pause?(): void;
+  resume?(): void;
   /** Stop all I/O. Resolves when every socket/process is gone. Idempotent. */
   close(): Promise<void>;
 }

@@ -54,6 +54,8 @@ async function act(fn, okText) {
   }
 }
 
+/** One end of a switch: its source id when known, else the candidate label. */
+const endName = (w, end) => w[`${end}Source`] ?? w[end] ?? '?';
 const fmtBitrate = (bps) => (typeof bps === 'number' ? `${(bps / 1e6).toFixed(1)} Mb/s` : '–');
 const fmtTime = (t) => (t === undefined || t === null ? '–' : new Date(t).toLocaleTimeString());
 const fmtAge = (t) => {
@@ -112,9 +114,10 @@ function connectEvents() {
   for (const type of types) {
     events.addEventListener(type, (m) => {
       const e = JSON.parse(m.data);
-      if (type === 'failover')
+      // A session's first source is recorded as a switch too ('start'): only real switches deserve a toast.
+      if (type === 'failover' && e.data.reason !== 'start')
         toast(
-          `Channel ${e.data.guideNumber}: switched ${e.data.from ?? '?'} → ${e.data.to ?? '?'} (${e.data.reason})`,
+          `Channel ${e.data.guideNumber}: switched ${endName(e.data, 'from')} → ${endName(e.data, 'to')} (${e.data.reason})`,
         );
       if (type === 'all-failed') toast(`Channel ${e.data.guideNumber}: every source failed`);
       for (const fn of liveHandlers) fn(e);
@@ -144,7 +147,7 @@ function throttle(fn, ms) {
 
 // ---------- dashboard ----------
 
-async function dashboard(root, onLive) {
+async function dashboard(root, onLive, cleanup) {
   const slots = h('div', { class: 'slots', id: 'tuner-slots' });
   const sessions = h('div', { id: 'sessions' });
   const switches = h('div', { id: 'switches' });
@@ -157,6 +160,8 @@ async function dashboard(root, onLive) {
     section('Recent switches', switches),
   );
 
+  // The table is redrawn every few seconds: remember each session's chosen target across redraws.
+  const picks = new Map();
   async function render() {
     const st = await api('GET', '/status');
     summary.textContent = `Version ${st.version} · up ${Math.round(st.uptimeSec / 60)} min · ${st.tuners.inUse} of ${st.tuners.total} tuners in use`;
@@ -193,6 +198,7 @@ async function dashboard(root, onLive) {
       ),
     );
     const sourceIds = st.sources.map((s) => s.id);
+    for (const gn of picks.keys()) if (!st.sessions.some((s) => s.guideNumber === gn)) picks.delete(gn);
     sessions.replaceChildren(
       st.sessions.length === 0
         ? h('p', { class: 'muted' }, 'No one is watching.')
@@ -201,16 +207,20 @@ async function dashboard(root, onLive) {
             st.sessions.map((s) => {
               const pick = h(
                 'select',
-                { 'aria-label': 'Switch to source' },
+                {
+                  'aria-label': 'Switch to source',
+                  onchange: (ev) => picks.set(s.guideNumber, ev.target.value),
+                },
                 h('option', { value: '' }, 'next stream'),
                 sourceIds.map((id) => h('option', { value: id }, id)),
               );
+              pick.value = picks.get(s.guideNumber) ?? '';
               return h(
                 'tr',
                 { 'data-session': s.guideNumber },
                 h('td', {}, `${s.guideNumber} ${s.channelName ?? ''}`),
                 h('td', { class: 'session-source' }, s.sourceId ?? '–'),
-                h('td', {}, fmtBitrate(s.bitrate)),
+                h('td', { class: 'session-bitrate' }, fmtBitrate(s.bitrate)),
                 h('td', {}, s.clients.map((c) => c.address ?? c.id).join(', ') || '–'),
                 h('td', {}, fmtTime(s.startedAt)),
                 h(
@@ -286,8 +296,8 @@ async function dashboard(root, onLive) {
                   { class: 'switch-row' },
                   h('td', {}, fmtTime(w.at)),
                   h('td', {}, w.guideNumber ?? ''),
-                  h('td', {}, w.from ?? ''),
-                  h('td', {}, w.to ?? ''),
+                  h('td', { class: 'switch-from', title: w.from ?? '' }, endName(w, 'from')),
+                  h('td', { class: 'switch-to', title: w.to ?? '' }, endName(w, 'to')),
                   h('td', {}, w.reason ?? ''),
                   h('td', {}, w.gapMs !== undefined ? `${w.gapMs} ms` : ''),
                 ),
@@ -296,7 +306,11 @@ async function dashboard(root, onLive) {
     );
   }
   await render();
-  onLive(throttle(() => render().catch(() => {}), 500));
+  const refresh = throttle(() => render().catch(() => {}), 500);
+  onLive(refresh);
+  // Bitrates and client counts change without events: poll while the page is open.
+  const timer = setInterval(refresh, 2000);
+  cleanup(() => clearInterval(timer));
 }
 
 // ---------- sources ----------
@@ -525,7 +539,7 @@ async function sources(root, onLive) {
 
 // ---------- channels ----------
 
-async function channels(root) {
+async function channels(root, onLive) {
   const search = h('input', {
     type: 'search',
     placeholder: 'Search name or number',
@@ -547,6 +561,7 @@ async function channels(root) {
     const q = new URLSearchParams({ q: search.value, limit: '200' });
     if (onlyDisabled.checked) q.set('enabled', 'false');
     const r = await api('GET', `/channels?${q}`);
+    dirty = false;
     count.textContent = `${r.total} channels${r.total > 200 ? ' (first 200 shown)' : ''}`;
     list.replaceChildren(
       table(['Number', 'Name', 'On', 'Streams (failover order)', 'Guide id', ''], r.channels.map(row)),
@@ -620,7 +635,12 @@ async function channels(root) {
     timer = setTimeout(() => render().catch(() => {}), 250);
   });
   onlyDisabled.addEventListener('change', () => render().catch(() => {}));
+  // A source finishing its refresh changes the list: redraw, unless that would discard unsaved edits.
+  let dirty = false;
+  list.addEventListener('input', () => (dirty = true));
+  list.addEventListener('click', (ev) => ev.target.closest('button') && (dirty = true));
   await render();
+  onLive((e) => e.type === 'lineup-changed' && !dirty && render().catch(() => {}));
 }
 
 // ---------- guide ----------
@@ -740,6 +760,13 @@ async function logs(root, _onLive, cleanup) {
     ),
   );
   const ORDER = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
+  // The structured fields say why ("refresh failed" alone does not help): show them under the message.
+  const SHOWN = new Set(['time', 'level', 'msg', 'channel', 'source', 'pid', 'hostname', 'name', 'v']);
+  const details = (e) =>
+    Object.entries(e)
+      .filter(([k, v]) => !SHOWN.has(k) && v !== undefined && v !== null)
+      .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`)
+      .join(' ');
   const row = (e) =>
     h(
       'tr',
@@ -752,7 +779,7 @@ async function logs(root, _onLive, cleanup) {
       ),
       h('td', {}, e.channel ?? ''),
       h('td', {}, e.source ?? ''),
-      h('td', {}, e.msg),
+      h('td', {}, e.msg, details(e) ? h('div', { class: 'muted mono' }, details(e)) : null),
     );
   const matches = (e) =>
     ORDER.indexOf(e.level) >= ORDER.indexOf(level.value) &&

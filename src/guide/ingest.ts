@@ -1,0 +1,230 @@
+// Ingest of one XMLTV input into a spool, in parallel when the input is large.
+//
+// Parsing and rendering dominate the cost of a refresh, and both are per programme. So the
+// decompressed bytes are cut after a `</programme>` into batches of about 1 MB, batches are
+// parsed and rendered by worker threads, and their per-channel lines are appended to the spool
+// in input order (so results do not depend on scheduling). Cuts fall on an ASCII `>`, which is
+// safe for UTF-8 and the single-byte encodings; UTF-16 input is read on the main thread.
+// The worker pool is only started for inputs bigger than one batch.
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { GuideChannel, Programme } from './types.js';
+import { SpoolWriter, spoolLine } from './spool.js';
+import { XmlScanner } from './xml-scanner.js';
+import {
+  XmltvHandler,
+  decoderFor,
+  detectEncoding,
+  emptyReport,
+  peek,
+  problemRecorder,
+  readXmltv,
+  xmltvBytes,
+  type ReadReport,
+  type XmltvSink,
+} from './xmltv-reader.js';
+
+export interface BatchJob {
+  readonly data: Uint8Array;
+  readonly encoding: string;
+  /** Not the first batch: the document's root is already open. */
+  readonly continued: boolean;
+  /** The last batch: whatever is left open is reported as truncation. */
+  readonly final: boolean;
+  readonly window: { from: number; to: number };
+  readonly timeShiftMinutes: number;
+}
+
+export interface BatchResult {
+  readonly channels: GuideChannel[];
+  /** Rendered spool lines per guide channel, in order of first appearance. */
+  readonly groups: { id: string; data: Uint8Array; count: number }[];
+  readonly programmes: number;
+  readonly skipped: number;
+  readonly problems: string[];
+  readonly problemCount: number;
+  readonly sawTv: boolean;
+  readonly truncated: boolean;
+}
+
+/** Parse and render one batch (runs in a worker, or inline). */
+export function processBatch(job: BatchJob): BatchResult {
+  const report = emptyReport();
+  const problem = problemRecorder(report);
+  const channels: GuideChannel[] = [];
+  const lines = new Map<string, string[]>();
+  const sink: XmltvSink = {
+    channel: (c) => channels.push(c),
+    programme: (p: Programme) => {
+      const line = spoolLine(p, job.window);
+      if (line === undefined) return;
+      let l = lines.get(p.channel);
+      if (!l) lines.set(p.channel, (l = []));
+      l.push(line);
+    },
+  };
+  const handler = new XmltvHandler(sink, report, problem, job.timeShiftMinutes * 60_000);
+  const scanner = new XmlScanner(handler);
+  // A continued batch starts inside the root: reopen it so depths line up.
+  if (job.continued) scanner.write('<tv>');
+  const bytes = Buffer.from(job.data.buffer, job.data.byteOffset, job.data.byteLength);
+  const decoder = decoderFor(job.encoding);
+  scanner.write(decoder.write(bytes));
+  scanner.write(decoder.end());
+  if (job.final) scanner.end();
+  const groups = [...lines].map(([id, l]) => ({ id, data: new Uint8Array(Buffer.from(l.join(''), 'utf8')), count: l.length }));
+  return {
+    channels,
+    groups,
+    programmes: report.programmes,
+    skipped: report.skipped,
+    problems: report.problems,
+    problemCount: report.problemCount,
+    sawTv: handler.sawTv,
+    truncated: scanner.truncated,
+  };
+}
+
+const BATCH = 1 << 20;
+const END = Buffer.from('</programme>');
+const WORKER_FILE = new URL('./ingest-worker.js', import.meta.url);
+
+/** Workers need the compiled worker module; under a TS test runner batches run inline. */
+function workerCount(): number {
+  const n = Math.min(4, availableParallelism());
+  return n >= 2 && existsSync(fileURLToPath(WORKER_FILE)) ? n : 0;
+}
+
+interface Pool {
+  run(job: BatchJob): Promise<BatchResult>;
+  close(): Promise<void>;
+}
+
+function startPool(size: number): Pool {
+  const workers = Array.from({ length: size }, () => new Worker(WORKER_FILE));
+  const waiting = new Map<number, { resolve: (r: BatchResult) => void; reject: (e: Error) => void }>();
+  let next = 0;
+  for (const w of workers) {
+    w.on('message', (m: { id: number; result?: BatchResult; error?: string }) => {
+      const p = waiting.get(m.id);
+      waiting.delete(m.id);
+      if (m.result) p?.resolve(m.result);
+      else p?.reject(new Error(m.error ?? 'worker failed'));
+    });
+    w.on('error', (err) => {
+      for (const p of waiting.values()) p.reject(err);
+      waiting.clear();
+    });
+  }
+  return {
+    run(job) {
+      const id = next++;
+      const w = workers[id % workers.length] as Worker;
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        w.postMessage({ id, job }, [job.data.buffer as ArrayBuffer]);
+      });
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
+
+export interface IngestOptions {
+  readonly window: { from: number; to: number };
+  readonly timeShiftMinutes: number;
+  readonly onBytes?: (n: number) => void;
+  /** Override the worker count (0 = inline). */
+  readonly workers?: number;
+}
+
+/** Read an XMLTV input into `spool` (opened, not finished). Never rejects for bad content. */
+export async function ingestXmltv(
+  input: AsyncIterable<Buffer>,
+  spool: SpoolWriter,
+  opts: IngestOptions,
+): Promise<ReadReport> {
+  const report = emptyReport();
+  const problem = problemRecorder(report);
+  const poolSize = opts.workers ?? workerCount();
+  let pool: Pool | undefined;
+  const inflight: Promise<BatchResult>[] = [];
+  let applied = 0;
+  let sent = 0;
+  let sawTv = false;
+  let truncated = false;
+
+  const apply = async (r: BatchResult): Promise<void> => {
+    if (applied++ === 0) sawTv = r.sawTv;
+    truncated ||= r.truncated;
+    report.channels += r.channels.length;
+    report.programmes += r.programmes;
+    report.skipped += r.skipped;
+    for (const c of r.channels) spool.channel(c);
+    for (const g of r.groups) spool.addGroup(g.id, g.data, g.count);
+    report.problemCount += r.problemCount - r.problems.length;
+    for (const m of r.problems) problem(m);
+    const wait = spool.drain();
+    if (wait) await wait;
+  };
+
+  const dispatch = async (data: Buffer, final: boolean): Promise<void> => {
+    const job: BatchJob = {
+      data: new Uint8Array(data), // an owned copy, transferable
+      encoding: report.encoding,
+      continued: sent++ > 0,
+      final,
+      window: opts.window,
+      timeShiftMinutes: opts.timeShiftMinutes,
+    };
+    if (!final && !pool && poolSize > 0) pool = startPool(poolSize);
+    if (!pool) return apply(processBatch(job));
+    inflight.push(pool.run(job));
+    // Apply in input order; at most two batches per worker in flight keeps memory bounded.
+    while (inflight.length > 0 && (final || inflight.length >= poolSize * 2)) {
+      await apply(await (inflight.shift() as Promise<BatchResult>));
+    }
+  };
+
+  try {
+    const body = await xmltvBytes(input, report, problem, opts.onBytes);
+    if (!body) return report;
+    const { head, rest } = await peek(body[Symbol.asyncIterator](), 512);
+    const enc = detectEncoding(head);
+    if (enc.problem) problem(enc.problem);
+    report.encoding = enc.label;
+    if (enc.label.startsWith('utf-16')) {
+      // Byte cuts are not safe for UTF-16: read it on this thread.
+      const r = await readXmltv(rest, spool, { timeShiftMinutes: opts.timeShiftMinutes });
+      return { ...r, bytes: report.bytes, compression: report.compression };
+    }
+    let carry: Buffer = Buffer.alloc(0);
+    for await (const chunk of rest) {
+      carry = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+      if (carry.length < BATCH) continue;
+      const cut = carry.lastIndexOf(END);
+      // No programme end in sight (a huge channel list?): cut anyway once it gets large.
+      if (cut === -1 && carry.length < 16 * BATCH) continue;
+      const end = cut === -1 ? carry.length : cut + END.length;
+      await dispatch(carry.subarray(0, end), false);
+      carry = Buffer.from(carry.subarray(end));
+    }
+    await dispatch(carry, true);
+  } catch (err) {
+    problem(`read failed: ${(err as Error).message}`);
+    report.complete = false;
+    // What was parsed stays: batches still running are applied.
+    for (const p of inflight.splice(0)) await apply(await p.catch(() => emptyBatch()));
+  } finally {
+    await pool?.close();
+  }
+  if (!sawTv || truncated) report.complete = false;
+  return report;
+}
+
+function emptyBatch(): BatchResult {
+  return { channels: [], groups: [], programmes: 0, skipped: 0, problems: [], problemCount: 0, sawTv: false, truncated: false };
+}
