@@ -39,7 +39,10 @@ async function generate(file: string, from: number): Promise<void> {
   let buf = '<?xml version="1.0" encoding="UTF-8"?>\n<tv generator-info-name="bench">\n';
   for (let c = 0; c < CHANNELS; c++) {
     buf += `  <channel id="ch${c}.bench.tv">\n    <display-name lang="en">Bench Channel ${c}</display-name>\n    <icon src="http://logos.example/${c}.png"/>\n  </channel>\n`;
-    if (buf.length > 1 << 20) (await write(buf), (buf = ''));
+    if (buf.length > 1 << 20) {
+      await write(buf);
+      buf = '';
+    }
   }
   const slot = (24 * 3600_000) / PER_DAY;
   for (let c = 0; c < CHANNELS; c++) {
@@ -53,7 +56,10 @@ async function generate(file: string, from: number): Promise<void> {
         `    <category lang="en">${i % 3 === 0 ? 'News' : 'Drama'}</category>\n` +
         `    <episode-num system="xmltv_ns">${i % 5}.${i % 20}.</episode-num>\n` +
         `  </programme>\n`;
-      if (buf.length > 1 << 20) (await write(buf), (buf = ''));
+      if (buf.length > 1 << 20) {
+        await write(buf);
+        buf = '';
+      }
     }
   }
   await write(buf + '</tv>\n');

@@ -18,7 +18,9 @@ for (const f of files) {
   try {
     await mod.default((row) => {
       rows.push(row);
-      const base = row.baseline ? `  (baseline ${row.baseline.name}: ${fmt(row.baseline.value)} ${row.unit})` : '';
+      const base = row.baseline
+        ? `  (baseline ${row.baseline.name}: ${fmt(row.baseline.value)} ${row.unit})`
+        : '';
       const verdict = row.pass === undefined ? '' : row.pass ? '  PASS' : '  MISS';
       process.stdout.write(
         `${row.bench} | ${row.metric}: ${fmt(row.value)} ${row.unit}${base}${row.target ? `  target ${row.target}` : ''}${verdict}\n`,

@@ -5,10 +5,7 @@ import { processBatch, type BatchJob } from './ingest.js';
 parentPort?.on('message', (m: { id: number; job: BatchJob }) => {
   try {
     const result = processBatch(m.job);
-    parentPort?.postMessage(
-      { id: m.id, result },
-      result.groups.map((g) => g.data.buffer as ArrayBuffer),
-    );
+    parentPort?.postMessage({ id: m.id, result }, [result.data.buffer as ArrayBuffer]);
   } catch (err) {
     parentPort?.postMessage({ id: m.id, error: (err as Error).message });
   }

@@ -39,8 +39,10 @@ export interface BatchJob {
 
 export interface BatchResult {
   readonly channels: GuideChannel[];
-  /** Rendered spool lines per guide channel, in order of first appearance. */
-  readonly groups: { id: string; data: Uint8Array; count: number }[];
+  /** Rendered spool lines of every channel, back to back (one transferable buffer). */
+  readonly data: Uint8Array;
+  /** Per guide channel, in order of first appearance: its id, byte length in `data` and line count. */
+  readonly groups: { id: string; length: number; count: number }[];
   readonly programmes: number;
   readonly skipped: number;
   readonly problems: string[];
@@ -74,9 +76,18 @@ export function processBatch(job: BatchJob): BatchResult {
   scanner.write(decoder.write(bytes));
   scanner.write(decoder.end());
   if (job.final) scanner.end();
-  const groups = [...lines].map(([id, l]) => ({ id, data: new Uint8Array(Buffer.from(l.join(''), 'utf8')), count: l.length }));
+  const groups: BatchResult['groups'] = [];
+  const parts: Buffer[] = [];
+  for (const [id, l] of lines) {
+    const b = Buffer.from(l.join(''), 'utf8');
+    parts.push(b);
+    groups.push({ id, length: b.length, count: l.length });
+  }
+  // Buffer.concat of more than a few KB owns its ArrayBuffer, so it can be transferred.
+  const all = Buffer.concat(parts);
   return {
     channels,
+    data: new Uint8Array(all.buffer, all.byteOffset, all.byteLength),
     groups,
     programmes: report.programmes,
     skipped: report.skipped,
@@ -102,8 +113,8 @@ interface Pool {
   close(): Promise<void>;
 }
 
-function startPool(size: number): Pool {
-  const workers = Array.from({ length: size }, () => new Worker(WORKER_FILE));
+function startPool(size: number, file: URL): Pool {
+  const workers = Array.from({ length: size }, () => new Worker(file));
   const waiting = new Map<number, { resolve: (r: BatchResult) => void; reject: (e: Error) => void }>();
   let next = 0;
   for (const w of workers) {
@@ -139,6 +150,8 @@ export interface IngestOptions {
   readonly onBytes?: (n: number) => void;
   /** Override the worker count (0 = inline). */
   readonly workers?: number;
+  /** Override the compiled worker module (tests). */
+  readonly workerFile?: URL;
 }
 
 /** Read an XMLTV input into `spool` (opened, not finished). Never rejects for bad content. */
@@ -164,23 +177,28 @@ export async function ingestXmltv(
     report.programmes += r.programmes;
     report.skipped += r.skipped;
     for (const c of r.channels) spool.channel(c);
-    for (const g of r.groups) spool.addGroup(g.id, g.data, g.count);
+    let at = 0;
+    for (const g of r.groups) {
+      spool.addGroup(g.id, r.data.subarray(at, at + g.length), g.count);
+      at += g.length;
+    }
     report.problemCount += r.problemCount - r.problems.length;
     for (const m of r.problems) problem(m);
     const wait = spool.drain();
     if (wait) await wait;
   };
 
-  const dispatch = async (data: Buffer, final: boolean): Promise<void> => {
+  /** `data` must own its ArrayBuffer (it is transferred to a worker). */
+  const dispatch = async (data: Uint8Array, final: boolean): Promise<void> => {
     const job: BatchJob = {
-      data: new Uint8Array(data), // an owned copy, transferable
+      data,
       encoding: report.encoding,
       continued: sent++ > 0,
       final,
       window: opts.window,
       timeShiftMinutes: opts.timeShiftMinutes,
     };
-    if (!final && !pool && poolSize > 0) pool = startPool(poolSize);
+    if (!final && !pool && poolSize > 0) pool = startPool(poolSize, opts.workerFile ?? WORKER_FILE);
     if (!pool) return apply(processBatch(job));
     inflight.push(pool.run(job));
     // Apply in input order; at most two batches per worker in flight keeps memory bounded.
@@ -201,18 +219,30 @@ export async function ingestXmltv(
       const r = await readXmltv(rest, spool, { timeShiftMinutes: opts.timeShiftMinutes });
       return { ...r, bytes: report.bytes, compression: report.compression };
     }
-    let carry: Buffer = Buffer.alloc(0);
+    // Chunks are collected and copied once per batch into a buffer that owns its memory.
+    let chunks: Buffer[] = [];
+    let size = 0;
+    const owned = (): Buffer => {
+      const b = Buffer.allocUnsafeSlow(size);
+      let at = 0;
+      for (const c of chunks) at += c.copy(b, at);
+      return b;
+    };
     for await (const chunk of rest) {
-      carry = carry.length ? Buffer.concat([carry, chunk]) : chunk;
-      if (carry.length < BATCH) continue;
-      const cut = carry.lastIndexOf(END);
-      // No programme end in sight (a huge channel list?): cut anyway once it gets large.
-      if (cut === -1 && carry.length < 16 * BATCH) continue;
-      const end = cut === -1 ? carry.length : cut + END.length;
-      await dispatch(carry.subarray(0, end), false);
-      carry = Buffer.from(carry.subarray(end));
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size < BATCH) continue;
+      const cut = chunk.lastIndexOf(END);
+      // No programme end in this chunk: wait for the next (or cut anyway once it gets large).
+      if (cut === -1 && size < 16 * BATCH) continue;
+      const all = owned();
+      const end = cut === -1 ? size : size - chunk.length + cut + END.length;
+      const left = Buffer.from(all.subarray(end));
+      chunks = left.length ? [left] : [];
+      size = left.length;
+      await dispatch(new Uint8Array(all.buffer, 0, end), false);
     }
-    await dispatch(carry, true);
+    await dispatch(owned(), true);
   } catch (err) {
     problem(`read failed: ${(err as Error).message}`);
     report.complete = false;
@@ -226,5 +256,15 @@ export async function ingestXmltv(
 }
 
 function emptyBatch(): BatchResult {
-  return { channels: [], groups: [], programmes: 0, skipped: 0, problems: [], problemCount: 0, sawTv: false, truncated: false };
+  return {
+    channels: [],
+    data: new Uint8Array(0),
+    groups: [],
+    programmes: 0,
+    skipped: 0,
+    problems: [],
+    problemCount: 0,
+    sawTv: false,
+    truncated: false,
+  };
 }

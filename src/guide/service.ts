@@ -552,15 +552,17 @@ export class GuideService extends EventEmitter {
     errors: GuideError[],
   ): Promise<ChannelPlan[]> {
     const rank = (k: GuideKind): number => this.kinds.indexOf(k);
-    const guides: { spec: InputSpec; meta: SpoolMeta; index: GuideIndex; icons: Map<string, string> }[] = specs
-      .filter((s) => metas.has(s.id))
-      .sort((a, b) => rank(a.kind) - rank(b.kind) || a.order - b.order)
-      .map((spec) => {
-        const meta = metas.get(spec.id) as SpoolMeta;
-        const icons = new Map<string, string>();
-        for (const c of meta.channels) if (c.icon && ABSOLUTE.test(c.icon) && !icons.has(c.id)) icons.set(c.id, c.icon);
-        return { spec, meta, index: buildGuideIndex(meta.channels, Object.keys(meta.index)), icons };
-      });
+    const guides: { spec: InputSpec; meta: SpoolMeta; index: GuideIndex; icons: Map<string, string> }[] =
+      specs
+        .filter((s) => metas.has(s.id))
+        .sort((a, b) => rank(a.kind) - rank(b.kind) || a.order - b.order)
+        .map((spec) => {
+          const meta = metas.get(spec.id) as SpoolMeta;
+          const icons = new Map<string, string>();
+          for (const c of meta.channels)
+            if (c.icon && ABSOLUTE.test(c.icon) && !icons.has(c.id)) icons.set(c.id, c.icon);
+          return { spec, meta, index: buildGuideIndex(meta.channels, Object.keys(meta.index)), icons };
+        });
     const ids = this.outIds(channels);
     const shortRank = this.kinds.includes('short-epg') ? rank('short-epg') : Infinity;
     const plans: ChannelPlan[] = [];

@@ -38,7 +38,8 @@ export interface SpoolMeta {
 /** A programme's spool line, or undefined when it lies outside the window. */
 export function spoolLine(p: Programme, window: { from: number; to: number }): string | undefined {
   const stop = p.stop ?? 0;
-  if (p.start >= window.to || (stop ? stop <= window.from : p.start < window.from - 86_400_000)) return undefined;
+  if (p.start >= window.to || (stop ? stop <= window.from : p.start < window.from - 86_400_000))
+    return undefined;
   return `${p.start}\t${stop}\t${renderProgrammeBody(p)}\n`;
 }
 
@@ -116,7 +117,7 @@ export class SpoolWriter implements XmltvSink {
 
   /** Append lines rendered elsewhere (a worker) for guide channel `id`. */
   addGroup(id: string, data: Uint8Array, count: number): void {
-    for (const pid of [...this.pending.keys()]) this.move(pid);
+    if (this.pending.size) for (const pid of [...this.pending.keys()]) this.move(pid);
     this.append(id, Buffer.from(data.buffer, data.byteOffset, data.byteLength), count);
     this.written += count;
   }
@@ -165,7 +166,10 @@ export class SpoolWriter implements XmltvSink {
     e.count += count;
     const segs = e.segs;
     // Adjacent segments of one channel (the usual grouped layout) merge into one.
-    if (segs.length && (segs[segs.length - 2] as number) + (segs[segs.length - 1] as number) === this.offset) {
+    if (
+      segs.length &&
+      (segs[segs.length - 2] as number) + (segs[segs.length - 1] as number) === this.offset
+    ) {
       segs[segs.length - 1] = (segs[segs.length - 1] as number) + buf.length;
     } else segs.push(this.offset, buf.length);
     this.offset += buf.length;

@@ -145,7 +145,11 @@ export async function xmltvBytes(
 }
 
 /** Parse an XMLTV byte stream. Resolves (never rejects for bad content) with what happened. */
-export async function readXmltv(input: ByteSource, sink: XmltvSink, opts: ReadOptions = {}): Promise<ReadReport> {
+export async function readXmltv(
+  input: ByteSource,
+  sink: XmltvSink,
+  opts: ReadOptions = {},
+): Promise<ReadReport> {
   const report = emptyReport();
   const problem = problemRecorder(report, opts.maxProblems);
   const handler = new XmltvHandler(sink, report, problem, (opts.timeShiftMinutes ?? 0) * 60_000);

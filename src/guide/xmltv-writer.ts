@@ -20,7 +20,10 @@ export const ABSOLUTE = /^https?:\/\//i;
 const SPECIAL_OR_CONTROL = /[&<>"'\u0000-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
 const needsWork = (s: string): boolean =>
   s.length > 0 &&
-  (SPECIAL_OR_CONTROL.test(s) || s.charCodeAt(0) === 32 || s.charCodeAt(s.length - 1) === 32 || s.indexOf('  ') !== -1);
+  (SPECIAL_OR_CONTROL.test(s) ||
+    s.charCodeAt(0) === 32 ||
+    s.charCodeAt(s.length - 1) === 32 ||
+    s.indexOf('  ') !== -1);
 
 function removeIllegal(s: string): string {
   return MAYBE_ILLEGAL.test(s) ? s.replace(ILLEGAL, '') : s;
@@ -61,7 +64,10 @@ function texts(name: string, list: readonly LangText[] | undefined, multiline = 
   for (let i = 0; i < list.length; i++) {
     const t = list[i] as LangText;
     const body = multiline ? escapeMultiline(t.text) : escapeText(t.text);
-    if (body) out += t.lang ? `<${name} lang="${escapeText(t.lang)}">${body}</${name}>` : `<${name}>${body}</${name}>`;
+    if (body)
+      out += t.lang
+        ? `<${name} lang="${escapeText(t.lang)}">${body}</${name}>`
+        : `<${name}>${body}</${name}>`;
   }
   return out;
 }
@@ -81,7 +87,10 @@ export function renderProgrammeBody(p: Programme, opts: { isMovie?: boolean } = 
   if (date) out += `<date>${date}</date>`;
   const eps = outputEpisodeNums(p.episodeNums);
   const isMovie = opts.isMovie || eps.nums.some((n) => n.system === 'dd_progid' && /^MV/i.test(n.value));
-  out += texts('category', outputCategories(p.categories, { hasEpisode: eps.episode?.episode !== undefined, isMovie }));
+  out += texts(
+    'category',
+    outputCategories(p.categories, { hasEpisode: eps.episode?.episode !== undefined, isMovie }),
+  );
   // Relative icon paths (seen in real feeds) mean nothing to a client.
   if (p.icon && ABSOLUTE.test(p.icon)) out += `<icon src="${escapeText(p.icon)}"/>`;
   for (const n of eps.nums) {

@@ -31,7 +31,9 @@ async function which(prog: string): Promise<string> {
   try {
     return (await run('sh', ['-c', `command -v ${prog}`])).stdout.trim();
   } catch {
-    throw new Error(`interop guide test needs the program "${prog}" (apt-get install ${prog === 'xmllint' ? 'libxml2-utils' : 'xmltv-util'})`);
+    throw new Error(
+      `interop guide test needs the program "${prog}" (apt-get install ${prog === 'xmllint' ? 'libxml2-utils' : 'xmltv-util'})`,
+    );
   }
 }
 
@@ -77,12 +79,20 @@ describe('guide interop', () => {
   it('ingests every sample guide, counts matching an independent parser', async () => {
     const all = await files();
     expect(all.length).toBeGreaterThanOrEqual(15);
-    const oracle = JSON.parse((await run(PYTHON, ['-c', ORACLE, ...all], { maxBuffer: 1 << 20 })).stdout) as Record<string, [number, number, number]>;
+    const oracle = JSON.parse(
+      (await run(PYTHON, ['-c', ORACLE, ...all], { maxBuffer: 1 << 20 })).stdout,
+    ) as Record<string, [number, number, number]>;
     for (const f of all) {
       const [c, p, z] = oracle[f] as [number, number, number];
       const r = await readXmltv(createReadStream(f), { channel() {}, programme() {} });
       const name = f.slice(XMLTV.length + 1);
-      expect({ name, channels: r.channels, programmes: r.programmes, skipped: r.skipped, complete: r.complete }).toEqual({
+      expect({
+        name,
+        channels: r.channels,
+        programmes: r.programmes,
+        skipped: r.skipped,
+        complete: r.complete,
+      }).toEqual({
         name,
         channels: c,
         programmes: p - z,
@@ -96,7 +106,8 @@ describe('guide interop', () => {
       'freeview-epg/epg.xml': [9, 2070],
       'jellyfin-xmltv/UK_Data.xml': [5, 1964],
     };
-    for (const [f, [c, p]] of Object.entries(doc)) expect(oracle[join(XMLTV, f)]?.slice(0, 2)).toEqual([c, p]);
+    for (const [f, [c, p]] of Object.entries(doc))
+      expect(oracle[join(XMLTV, f)]?.slice(0, 2)).toEqual([c, p]);
     const latin = await readXmltv(createReadStream(join(XMLTV, 'jellyfin-xmltv/UK_Data.xml')), {
       channel() {},
       programme() {},
@@ -162,7 +173,9 @@ describe('guide interop', () => {
     });
 
     it('is valid against the XMLTV DTD (xmllint --dtdvalid)', async () => {
-      const r = await run('xmllint', ['--noout', '--dtdvalid', DTD, guide]).catch((e: { stderr: string; code: number }) => e);
+      const r = await run('xmllint', ['--noout', '--dtdvalid', DTD, guide]).catch(
+        (e: { stderr: string; code: number }) => e,
+      );
       expect('stderr' in r ? r.stderr : '').toBe('');
     });
 

@@ -1,0 +1,209 @@
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingestXmltv, processBatch } from '../../src/guide/ingest.js';
+import { SpoolWriter, readSpoolLines, type SpoolEntry } from '../../src/guide/spool.js';
+import { readXmltv, type ReadReport } from '../../src/guide/xmltv-reader.js';
+import { xmltvTime } from './helpers.js';
+
+const H = 3600_000;
+const T0 = Date.UTC(2025, 0, 1);
+const WINDOW = { from: T0 - 24 * H, to: T0 + 400 * 24 * H };
+
+/** A multi-megabyte guide: time-ordered (interleaved channels), CRLF, non-ASCII text. */
+function bigGuide(channels: number, perChannel: number, eol = '\r\n'): string {
+  const parts = ['<?xml version="1.0" encoding="UTF-8"?>', '<tv>'];
+  for (let c = 0; c < channels; c++)
+    parts.push(`<channel id="c${c}"><display-name>Ch ${c}</display-name></channel>`);
+  for (let i = 0; i < perChannel; i++) {
+    for (let c = 0; c < channels; c++) {
+      const s = T0 + i * H;
+      parts.push(
+        `<programme start="${xmltvTime(s)}" stop="${xmltvTime(s + H)}" channel="c${c}"><title>Prog ${i} &amp; ünïcödé 中文 ${c}</title>` +
+          `<desc>${'Beschreibung '.repeat(20)}${i}</desc></programme>`,
+      );
+    }
+  }
+  parts.push('</tv>');
+  return parts.join(eol) + eol;
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tb-ingest-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+type Lines = Record<string, string[]>;
+
+async function spoolOf(
+  name: string,
+  fill: (w: SpoolWriter) => Promise<ReadReport>,
+): Promise<{ report: ReadReport; lines: Lines; written: number }> {
+  const base = join(dir, name);
+  const w = new SpoolWriter(base, WINDOW);
+  await w.openFile();
+  const report = await fill(w);
+  const index = await w.finish();
+  const fh = await open(base + '.tmp', 'r');
+  const lines: Lines = {};
+  try {
+    for (const [id, e] of Object.entries(index)) {
+      lines[id] = (await readSpoolLines(fh, e as SpoolEntry)).map((l) => `${l.start} ${l.stop} ${l.body}`);
+    }
+  } finally {
+    await fh.close();
+  }
+  return { report, lines, written: w.written };
+}
+
+function chunks(buf: Buffer, size = 64 * 1024): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < buf.length; i += size) out.push(buf.subarray(i, i + size));
+  return out;
+}
+
+describe('ingestXmltv', () => {
+  const xml = Buffer.from(bigGuide(40, 120));
+
+  it('cuts a large input into batches with the same result as a single pass', async () => {
+    expect(xml.length).toBeGreaterThan(1.5 * (1 << 20)); // at least two batches
+    const single = await spoolOf('single', (w) => readXmltv(chunks(xml), w));
+    const batched = await spoolOf('batched', (w) =>
+      ingestXmltv(
+        (async function* () {
+          yield* chunks(xml);
+        })(),
+        w,
+        { window: WINDOW, timeShiftMinutes: 0, workers: 0 },
+      ),
+    );
+    expect(batched.report).toMatchObject({ complete: true, channels: 40, programmes: 4800, problemCount: 0 });
+    expect(batched.written).toBe(4800);
+    expect(batched.lines).toEqual(single.lines);
+  });
+
+  it('cuts ISO-8859-1 input safely and reads gzip', async () => {
+    const latin = Buffer.from(
+      bigGuide(10, 400, '\n').replace('UTF-8', 'ISO-8859-1').replace(/ 中文/g, ''),
+      'latin1',
+    );
+    const r = await spoolOf('latin', (w) =>
+      ingestXmltv(
+        (async function* () {
+          yield* chunks(gzipSync(latin));
+        })(),
+        w,
+        { window: WINDOW, timeShiftMinutes: 0, workers: 0 },
+      ),
+    );
+    expect(r.report).toMatchObject({
+      complete: true,
+      compression: 'gzip',
+      encoding: 'windows-1252',
+      programmes: 4000,
+    });
+    expect(r.lines.c3?.[0]).toContain('<title>Prog 0 &amp; ünïcödé 3</title>');
+  });
+
+  it('keeps the batches before a truncation and reports it', async () => {
+    const cut = xml.subarray(0, Math.floor(xml.length * 0.7));
+    const r = await spoolOf('cut', (w) =>
+      ingestXmltv(
+        (async function* () {
+          yield* chunks(cut);
+        })(),
+        w,
+        { window: WINDOW, timeShiftMinutes: 60, workers: 0 },
+      ),
+    );
+    expect(r.report.complete).toBe(false);
+    expect(r.report.problems.join()).toMatch(/truncated/);
+    expect(r.written).toBeGreaterThan(2000);
+    expect(r.written).toBeLessThan(4800);
+    expect(r.lines.c0?.[0]?.startsWith(`${T0 + H} ${T0 + 2 * H} `)).toBe(true);
+  });
+
+  it('reads UTF-16 on the main thread', async () => {
+    const u16 = Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(bigGuide(3, 5).replace('UTF-8', 'UTF-16'), 'utf16le'),
+    ]);
+    const r = await spoolOf('u16', (w) =>
+      ingestXmltv(
+        (async function* () {
+          yield* chunks(u16, 100);
+        })(),
+        w,
+        { window: WINDOW, timeShiftMinutes: 0, workers: 0 },
+      ),
+    );
+    expect(r.report).toMatchObject({ complete: true, programmes: 15, encoding: 'utf-16le' });
+  });
+
+  it('runs batches on worker threads with the same result', async () => {
+    // The worker needs compiled JavaScript: bundle it with esbuild (vitest's own compiler).
+    const { build } = await import('esbuild');
+    const workerFile = join(dir, 'ingest-worker.mjs');
+    await build({
+      entryPoints: ['src/guide/ingest-worker.ts'],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: workerFile,
+      logLevel: 'silent',
+    });
+    const single = await spoolOf('single2', (w) => readXmltv(chunks(xml), w));
+    const threaded = await spoolOf('threaded', (w) =>
+      ingestXmltv(
+        (async function* () {
+          yield* chunks(xml);
+        })(),
+        w,
+        {
+          window: WINDOW,
+          timeShiftMinutes: 0,
+          workers: 2,
+          workerFile: pathToFileURL(workerFile),
+        },
+      ),
+    );
+    expect(threaded.report).toMatchObject({ complete: true, programmes: 4800, problemCount: 0 });
+    expect(threaded.lines).toEqual(single.lines);
+  });
+});
+
+describe('processBatch', () => {
+  it('parses a continued batch as if inside the root', () => {
+    const body = `<programme start="${xmltvTime(T0)}" stop="${xmltvTime(T0 + H)}" channel="x"><title>A</title></programme>`;
+    const r = processBatch({
+      data: Buffer.from(body),
+      encoding: 'utf-8',
+      continued: true,
+      final: false,
+      window: WINDOW,
+      timeShiftMinutes: 0,
+    });
+    expect(r).toMatchObject({
+      programmes: 1,
+      problemCount: 0,
+      truncated: false,
+      groups: [{ id: 'x', count: 1 }],
+    });
+    expect(Buffer.from(r.data).toString()).toBe(`${T0}\t${T0 + H}\t<title>A</title>\n`);
+    const last = processBatch({
+      data: Buffer.from(body + '</tv>'),
+      encoding: 'utf-8',
+      continued: true,
+      final: true,
+      window: WINDOW,
+      timeShiftMinutes: 0,
+    });
+    expect(last.truncated).toBe(false);
+  });
+});
