@@ -146,7 +146,7 @@ export async function startService(opts: StartOptions): Promise<Service> {
     const guide = new GuideService({
       lineup,
       epgDir: settings.epgDir,
-      cacheDir: path.join(settings.dataDir, 'guide'),
+      cacheDir: path.join(settings.epgDir, 'cache'),
       logger,
       pastHours: settings.guide.pastHours,
       futureDays: settings.guide.futureDays,

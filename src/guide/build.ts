@@ -8,7 +8,14 @@ import type { Writable } from 'node:stream';
 import type { Channel } from '../model.js';
 import { dummyBody, dummySlots } from './dummy.js';
 import { readSpoolLines, type SpoolEntry, type SpoolLine } from './spool.js';
-import { BufferedWriter, FOOTER, renderChannel, renderHeader, renderProgramme } from './xmltv-writer.js';
+import {
+  BufferedWriter,
+  FOOTER,
+  escapeText,
+  programmeLine,
+  renderChannel,
+  renderHeader,
+} from './xmltv-writer.js';
 import type { GuideKind } from './types.js';
 import type { MatchedBy } from './match.js';
 
@@ -108,10 +115,12 @@ export async function writeGuide(
           body,
         }));
       }
-      for (const l of lines) {
-        const wait = w.write(renderProgramme(l.start, l.stop, p.outId, l.body));
-        if (wait) await wait;
-      }
+      // One string per channel: the id is escaped once, and the writer sees few, larger parts.
+      const id = escapeText(p.outId);
+      let text = '';
+      for (const l of lines) text += programmeLine(l.start, l.stop, id, l.body);
+      const wait = w.write(text);
+      if (wait) await wait;
       counts.push(lines.length);
     }
   } finally {

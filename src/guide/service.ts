@@ -14,22 +14,16 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Logger } from '../log.js';
 import type { Channel, Lineup } from '../model.js';
-import {
-  writeGuide,
-  writeGuideFile,
-  type ChannelPlan,
-  type PlanSource,
-  type Window,
-  type WriteOptions,
-} from './build.js';
+import { writeGuide, writeGuideFile, type ChannelPlan, type Window, type WriteOptions } from './build.js';
 import { safeMessage } from './fetch.js';
 import { GUIDE_FILE, listInputs, openInput, type InputSpec } from './inputs.js';
-import { buildGuideIndex, matchChannel, type GuideIndex, type MatchedBy } from './match.js';
-import { ShortEpgClient, type ShortEpgRequest } from './short-epg-fetch.js';
+import type { MatchedBy } from './match.js';
+import { basePlan, outputIds, planChannels, withLines } from './plan.js';
+import { ShortEpgClient } from './short-epg-fetch.js';
 import { SpoolWriter, loadSpoolMeta, removeSpool, type SpoolLine, type SpoolMeta } from './spool.js';
 import { DEFAULT_PRECEDENCE, type GuideKind } from './types.js';
 import { ingestXmltv } from './ingest.js';
-import { ABSOLUTE, renderProgrammeBody } from './xmltv-writer.js';
+import { renderProgrammeBody } from './xmltv-writer.js';
 
 export interface GuideServiceOptions {
   readonly lineup: Lineup;
@@ -54,6 +48,8 @@ export interface GuideServiceOptions {
   /** At most this many channels get per-channel Xtream EPG per refresh (flood protection). */
   readonly shortEpgMaxChannels?: number;
   readonly shortEpgTtlMs?: number;
+  /** Worker threads for large XMLTV inputs (default: one per CPU, at most 4; 0 = none). */
+  readonly ingestWorkers?: number;
 }
 
 export interface GuideProgress {
@@ -250,8 +246,8 @@ export class GuideService extends EventEmitter {
     // Nothing built yet: every lineup channel with dummy programmes, so clients can map channels.
     const now = Date.now();
     const channels = this.opts.lineup.channels();
-    const ids = this.outIds(channels);
-    const plans = channels.map((ch, i) => this.basePlan(ch, ids[i] as string));
+    const ids = outputIds(channels, this.opts.channelId);
+    const plans = channels.map((ch, i) => basePlan(ch, ids[i] as string, this.kinds));
     const pass = new PassThrough({ highWaterMark: 1 << 20 });
     const piping = opts.gzip ? pipeline(pass, createGzip(), out) : pipeline(pass, out);
     try {
@@ -462,6 +458,7 @@ export class GuideService extends EventEmitter {
       const report = await ingestXmltv(body, writer, {
         window,
         timeShiftMinutes: spec.timeShiftMinutes,
+        ...(this.opts.ingestWorkers !== undefined ? { workers: this.opts.ingestWorkers } : {}),
         onBytes: (n) => {
           this.progress.bytes += n;
           this.emitProgress();
@@ -525,25 +522,6 @@ export class GuideService extends EventEmitter {
     }
   }
 
-  private outIds(channels: readonly Channel[]): string[] {
-    if (this.opts.channelId === 'guideNumber') return channels.map((c) => c.guideNumber);
-    const used = new Set<string>();
-    return channels.map((c) => {
-      const id = c.epgId && !used.has(c.epgId) ? c.epgId : c.guideNumber;
-      used.add(id);
-      return id;
-    });
-  }
-
-  private basePlan(ch: Channel, outId: string): ChannelPlan {
-    return {
-      channel: ch,
-      outId,
-      ...(ch.logo ? { icon: ch.logo } : {}),
-      source: this.kinds.includes('dummy') ? { type: 'dummy' } : { type: 'none' },
-    };
-  }
-
   private async plan(
     channels: readonly Channel[],
     specs: readonly InputSpec[],
@@ -551,65 +529,19 @@ export class GuideService extends EventEmitter {
     window: Window,
     errors: GuideError[],
   ): Promise<ChannelPlan[]> {
-    const rank = (k: GuideKind): number => this.kinds.indexOf(k);
-    const guides: { spec: InputSpec; meta: SpoolMeta; index: GuideIndex; icons: Map<string, string> }[] =
-      specs
-        .filter((s) => metas.has(s.id))
-        .sort((a, b) => rank(a.kind) - rank(b.kind) || a.order - b.order)
-        .map((spec) => {
-          const meta = metas.get(spec.id) as SpoolMeta;
-          const icons = new Map<string, string>();
-          for (const c of meta.channels)
-            if (c.icon && ABSOLUTE.test(c.icon) && !icons.has(c.id)) icons.set(c.id, c.icon);
-          return { spec, meta, index: buildGuideIndex(meta.channels, Object.keys(meta.index)), icons };
-        });
-    const ids = this.outIds(channels);
-    const shortRank = this.kinds.includes('short-epg') ? rank('short-epg') : Infinity;
-    const plans: ChannelPlan[] = [];
-    const wantShort: { i: number; req: ShortEpgRequest }[] = [];
-    const inputs = new Map(this.opts.lineup.guideInputs().map((g) => [g.sourceId, g]));
-
-    channels.forEach((ch, i) => {
-      const override = this.overrides.get(ch.key);
-      let plan = this.basePlan(ch, ids[i] as string);
-      let bestRank = Infinity;
-      for (const g of guides) {
-        const m = matchChannel(ch, g.index, override);
-        const entry = m && g.meta.index[m.guideId];
-        if (!m || !entry?.count) continue;
-        const icon = ch.logo ?? g.icons.get(m.guideId);
-        const source: PlanSource = {
-          type: 'spool',
-          kind: g.spec.kind,
-          inputId: g.spec.id,
-          guideId: m.guideId,
-          entry,
-        };
-        plan = { ...plan, ...(icon ? { icon } : {}), source, matchedBy: m.by };
-        bestRank = rank(g.spec.kind);
-        break;
-      }
-      plans.push(plan);
-      if (shortRank < bestRank && override !== '' && ch.epgId) {
-        for (const c of ch.candidates) {
-          const g = inputs.get(c.sourceId);
-          if (g?.kind === 'xtream' && g.playerApiUrl) {
-            wantShort.push({
-              i,
-              req: {
-                key: `${c.sourceId}:${c.streamId}`,
-                playerApiUrl: g.playerApiUrl,
-                streamId: c.streamId,
-                headers: g.headers,
-                timeShiftMinutes: g.timeShiftMinutes,
-              },
-            });
-            break;
-          }
-        }
-      }
-    });
-
+    const { plans, wantShort } = planChannels(
+      channels,
+      specs.flatMap((spec) => {
+        const meta = metas.get(spec.id);
+        return meta ? [{ spec, meta }] : [];
+      }),
+      {
+        kinds: this.kinds,
+        channelId: this.opts.channelId,
+        overrides: this.overrides,
+        sources: this.opts.lineup.guideInputs(),
+      },
+    );
     if (wantShort.length) {
       this.phase = 'short-epg';
       this.emitProgress(true);
@@ -634,15 +566,8 @@ export class GuideService extends EventEmitter {
             .filter((p) => (p.stop ?? 0) > window.from && p.start < window.to)
             .map((p) => ({ start: p.start, stop: p.stop ?? 0, body: renderProgrammeBody(p) }));
           if (!lines.length) return;
-          for (const i of byKey.get(req.key) ?? []) {
-            const base = plans[i] as ChannelPlan;
-            plans[i] = {
-              channel: base.channel,
-              outId: base.outId,
-              ...(base.icon ? { icon: base.icon } : {}),
-              source: { type: 'lines', kind: 'short-epg', lines },
-            };
-          }
+          for (const i of byKey.get(req.key) ?? [])
+            plans[i] = withLines(plans[i] as ChannelPlan, 'short-epg', lines);
         },
         (_req, message) => {
           failed++;

@@ -18,12 +18,29 @@ export const ABSOLUTE = /^https?:\/\//i;
 // than running the replacements (millions of calls per large guide).
 // eslint-disable-next-line no-control-regex
 const SPECIAL_OR_CONTROL = /[&<>"'\u0000-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
-const needsWork = (s: string): boolean =>
-  s.length > 0 &&
-  (SPECIAL_OR_CONTROL.test(s) ||
-    s.charCodeAt(0) === 32 ||
-    s.charCodeAt(s.length - 1) === 32 ||
-    s.indexOf('  ') !== -1);
+function needsWork(s: string): boolean {
+  const n = s.length;
+  if (n === 0) return false;
+  const edges = s.charCodeAt(0) === 32 || s.charCodeAt(n - 1) === 32 || s.indexOf('  ') !== -1;
+  if (n > 16) return edges || SPECIAL_OR_CONTROL.test(s);
+  // Short values (lang, system, category): a plain loop beats starting the regex engine.
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (
+      c < 32 ||
+      c === 38 ||
+      c === 60 ||
+      c === 62 ||
+      c === 34 ||
+      c === 39 ||
+      (c >= 0xd800 && c <= 0xdfff) ||
+      c >= 0xfffe
+    ) {
+      return true;
+    }
+  }
+  return edges;
+}
 
 function removeIllegal(s: string): string {
   return MAYBE_ILLEGAL.test(s) ? s.replace(ILLEGAL, '') : s;
@@ -105,7 +122,12 @@ export function renderProgrammeBody(p: Programme, opts: { isMovie?: boolean } = 
 
 /** One `<programme>` line; `body` comes from `renderProgrammeBody`. */
 export function renderProgramme(start: number, stop: number, channelId: string, body: string): string {
-  return `<programme start="${formatXmltvTime(start)}" stop="${formatXmltvTime(stop)}" channel="${escapeText(channelId)}">${body}</programme>\n`;
+  return programmeLine(start, stop, escapeText(channelId), body);
+}
+
+/** As `renderProgramme`, with the channel id already escaped. */
+export function programmeLine(start: number, stop: number, escapedChannel: string, body: string): string {
+  return `<programme start="${formatXmltvTime(start)}" stop="${formatXmltvTime(stop)}" channel="${escapedChannel}">${body}</programme>\n`;
 }
 
 export interface OutputChannel {

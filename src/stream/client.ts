@@ -71,6 +71,11 @@ export class ClientWriter {
     return this.blockedOnDrain;
   }
 
+  /** Output bytes the ring holds that this client has not been given yet. */
+  get backlog(): number {
+    return this.ring.bytesFrom(this.cursor);
+  }
+
   get active(): boolean {
     return !this.finished;
   }
@@ -84,18 +89,34 @@ export class ClientWriter {
     if (this.blockedOnDrain) return;
     const end = this.ring.nextSeq;
     if (this.cursor >= end) return;
-    const batch = end - this.cursor > 1;
-    if (batch) this.sink.cork();
+    // Ring chunks are split at keyframes but usually sit side by side in memory: adjacent ones
+    // go out as one view, so a client gets one large write per pump instead of one per chunk.
+    let pending: Buffer | undefined;
+    let corked = false;
     while (this.cursor < end) {
       const chunk = this.ring.get(this.cursor++);
       if (!chunk) continue;
-      this.bytes += chunk.data.length;
-      if (!this.sink.write(chunk.data)) {
-        this.blockedOnDrain = true;
-        break;
+      const d = chunk.data;
+      this.bytes += d.length;
+      if (pending && pending.buffer === d.buffer && pending.byteOffset + pending.length === d.byteOffset) {
+        pending = Buffer.from(d.buffer, pending.byteOffset, pending.length + d.length);
+        continue;
       }
+      if (pending) {
+        if (!corked) this.sink.cork();
+        corked = true;
+        if (!this.sink.write(pending)) {
+          pending = undefined;
+          this.cursor--; // `chunk` was not written: it goes out after 'drain'
+          this.bytes -= d.length;
+          this.blockedOnDrain = true;
+          break;
+        }
+      }
+      pending = d;
     }
-    if (batch) this.sink.uncork();
+    if (pending && !this.sink.write(pending)) this.blockedOnDrain = true;
+    if (corked) this.sink.uncork();
   }
 
   /** Flush what is left and end the sink (session ended). */

@@ -10,6 +10,8 @@ export interface RingChunk {
   readonly at: number;
   /** The chunk starts at a random-access point (PSI + keyframe). */
   readonly keyframe: boolean;
+  /** Byte position of the chunk's first byte in the session's output. */
+  readonly pos: number;
 }
 
 export interface RingOptions {
@@ -25,6 +27,7 @@ export class Ring {
   private keyframes: number[] = []; // seqs of keyframe chunks, ascending
   private next = 0;
   private size = 0;
+  private total = 0; // bytes ever appended
 
   constructor(private readonly opts: RingOptions) {}
 
@@ -40,6 +43,18 @@ export class Ring {
 
   get bytes(): number {
     return this.size;
+  }
+
+  /** Bytes ever appended: the output position just past the newest chunk. */
+  get endPos(): number {
+    return this.total;
+  }
+
+  /** Bytes between the chunk at `seq` (or the oldest held, when evicted) and the newest byte. */
+  bytesFrom(seq: number): number {
+    if (seq >= this.next) return 0;
+    const c = this.get(Math.max(seq, this.firstSeq));
+    return c ? this.total - c.pos : 0;
   }
 
   /** Append `data`, split at `rapOffsets` (byte offsets in `data`, multiples of 188). */
@@ -99,9 +114,10 @@ export class Ring {
   private push(data: Buffer, keyframe: boolean, at: number): void {
     if (data.length === 0) return;
     const seq = this.next++;
-    this.chunks.push({ seq, data, at, keyframe });
+    this.chunks.push({ seq, data, at, keyframe, pos: this.total });
     if (keyframe) this.keyframes.push(seq);
     this.size += data.length;
+    this.total += data.length;
   }
 
   private evict(): void {

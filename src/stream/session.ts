@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import type { Channel, StreamCandidate } from '../model.js';
 import type { TsClip } from '../media/clip.js';
 import type { Backoff } from './backoff.js';
+import { OutputBatcher } from './batcher.js';
 import { ClientWriter, type ClientPolicy, type ClientStats } from './client.js';
 import type { ConnectionLimiter } from './limiter.js';
 import { Ring } from './ring.js';
@@ -81,6 +82,11 @@ const RING_BYTES_PER_SECOND = 5 << 20;
 /** Steady-state batching of client writes (ms): a latency nobody notices, far fewer syscalls. */
 const PUMP_COALESCE_MS = 50;
 const PUMP_MAX_BYTES = 256 * 1024;
+/** Keyframes closer together than this (in wall time) ride the normal pump schedule. */
+const RAP_PUMP_MS = 250;
+/** Upstream flow control: pause once every client has this much unsent output, resume below the second. */
+const PAUSE_BACKLOG = 2 << 20;
+const RESUME_BACKLOG = 512 << 10;
 
 export function candidateKey(c: StreamCandidate): string {
   return `${c.sourceId}\u0000${c.streamId}\u0000${c.url}`;
@@ -122,7 +128,9 @@ export class Session {
   private spliceCount = 0;
   private pumpTimer?: NodeJS.Timeout;
   private lastPumpAt = -Infinity;
-  private unpumped = 0;
+  private lastRapPumpAt = -Infinity;
+  /** Output not yet in the ring: appended in large chunks when clients are pumped. */
+  private readonly batch = new OutputBatcher();
 
   constructor(private readonly d: SessionDeps) {
     this.now = d.now ?? (() => performance.now());
@@ -245,6 +253,7 @@ export class Session {
     clearInterval(this.timer);
     if (this.pumpTimer) clearTimeout(this.pumpTimer);
     this.log.info({ reason }, 'session ended');
+    for (const b of this.batch.take()) this.ring.append(b.data, b.rapOffsets, this.now());
     for (const c of this.clients) c.end();
     this.clients.clear();
     this.stopSlate();
@@ -474,7 +483,7 @@ export class Session {
     this.state = this.indexOf(c) === 0 ? 'live' : 'fallback';
     this.record(from, c.label, reason, gapMs, c.sourceId); // listeners see the switch before its bytes
     this.d.splicer.begin(`${c.sourceId}#${++this.spliceCount}`);
-    for (const b of run.goLive()) this.feed(b);
+    for (const b of run.goLive(() => this.d.splicer.health)) this.feed(b);
     // Cold tune: nothing was played before, so release the first keyframe's PES at once
     // instead of holding it until the next frame starts (the hold only protects splices).
     if (!this.everLive && this.d.splicer.flush) {
@@ -574,10 +583,12 @@ export class Session {
     if (data.length === 0 || this.ended) return;
     this.lastOutputAt = now;
     this.bytesOut += data.length;
-    this.ring.append(data, rapOffsets, now);
-    this.unpumped += data.length;
-    // Keyframes (a joiner's or a cold tune's first picture) and big backlogs go out at once.
-    if (rapOffsets.length > 0 || this.unpumped >= PUMP_MAX_BYTES) this.pumpAll();
+    this.batch.add(data, rapOffsets);
+    // A keyframe after a quiet spell (a cold tune's or a switch's first picture) and big
+    // backlogs go out at once. Keyframes in quick succession (an unpaced source) need not.
+    const firstRap = rapOffsets.length > 0 && now - this.lastRapPumpAt >= RAP_PUMP_MS;
+    if (firstRap) this.lastRapPumpAt = now;
+    if (firstRap || this.batch.bytes >= PUMP_MAX_BYTES) this.pumpAll();
     else this.schedulePump(now);
     this.sampleRate(now);
   }
@@ -597,20 +608,30 @@ export class Session {
   private pumpAll(): void {
     if (this.pumpTimer) clearTimeout(this.pumpTimer);
     this.pumpTimer = undefined;
-    this.unpumped = 0;
     this.lastPumpAt = this.now();
+    for (const b of this.batch.take()) this.ring.append(b.data, b.rapOffsets, this.lastPumpAt);
     for (const c of this.clients) c.pump();
     this.updateFlow();
   }
 
   /**
-   * Backpressure to the upstream only when every client pushes back: nobody can take more, so
-   * reading on would just make all of them skip. One slow client never slows the others.
+   * Backpressure to the upstream only when every client has a backlog in the ring: nobody can
+   * take more, so reading on would just make all of them skip. One slow client never slows the
+   * others. The hysteresis keeps an unpaced source from ping-ponging (pause/resume per socket
+   * buffer is a round trip each and caps throughput far below the link).
    */
   private updateFlow(): void {
-    let all = this.clients.size > 0;
-    for (const c of this.clients) if (!c.blocked) all = false;
-    this.active?.setPaused(all);
+    const run = this.active;
+    if (!run) return;
+    const limit = run.isPaused ? RESUME_BACKLOG : PAUSE_BACKLOG;
+    let pause = this.clients.size > 0;
+    for (const c of this.clients) {
+      if (c.backlog < limit) {
+        pause = false;
+        break;
+      }
+    }
+    run.setPaused(pause);
   }
 
   private sampleRate(now: number): void {

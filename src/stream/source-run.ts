@@ -11,7 +11,7 @@ import { pidOf, pusiOf } from '../ts/packet.js';
 import { isVideoRap } from '../ts/rap.js';
 import type { Lease } from './limiter.js';
 import type { Upstream, UpstreamError } from './upstream/types.js';
-import { DEFAULT_WATCHDOG, Watchdog } from './watchdog.js';
+import { DEFAULT_WATCHDOG, Watchdog, type SourceCounters } from './watchdog.js';
 
 export type RunMode = 'opening' | 'gate' | 'hold' | 'live' | 'closed';
 
@@ -24,8 +24,11 @@ export interface RunFailure {
 export interface RunEvents {
   /** Validation passed (PAT, PMT, PCR, video random-access point). */
   ready(run: SourceRun): void;
-  /** Live-mode packets (188-aligned). */
-  data(run: SourceRun, packets: Buffer): void;
+  /**
+   * Live-mode bytes, exactly as received (not aligned: the splicer aligns and parses them once;
+   * the analyzer and aligner of the gate are off the hot path by then).
+   */
+  data(run: SourceRun, bytes: Buffer): void;
   /** The upstream starts a new timeline (HLS discontinuity) while live. */
   splice(run: SourceRun, reason: string): void;
   failed(run: SourceRun, f: RunFailure): void;
@@ -56,6 +59,8 @@ export class SourceRun {
   private closing?: Promise<void>;
   private failedOnce = false;
   private paused = false;
+  /** Live: what the consumer of our bytes (the splicer) learnt about them, for the watchdog. */
+  private liveHealth?: () => SourceCounters;
   /** Extra time allowed by the upstream (HLS: one target duration) on top of validateTimeoutMs. */
   extraValidateMs = 0;
 
@@ -103,6 +108,10 @@ export class SourceRun {
     );
   }
 
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
   /** Flow control from the session: stop/restart reading; the watchdog ignores our own pauses. */
   setPaused(on: boolean): void {
     if (on === this.paused || this.mode !== 'live') return;
@@ -128,11 +137,19 @@ export class SourceRun {
     if (v) this.fail(v.reason, v.detail);
   }
 
-  /** Switch to live: returns the buffered PSI + packets from the newest random-access point. */
-  goLive(): Buffer[] {
-    const out = [this.pat, this.pmt, ...this.buffered].filter((b): b is Buffer => b !== undefined);
+  /**
+   * Switch to live: returns the buffered PSI + packets from the newest random-access point, then
+   * any partial packet pending alignment (later data() bytes continue it). From now on the
+   * watchdog reads `health` (counters kept by whoever parses the live bytes) after each chunk.
+   */
+  goLive(health: () => SourceCounters): Buffer[] {
+    const out = [this.pat, this.pmt, ...this.buffered, this.aligner.takeTail()].filter(
+      (b): b is Buffer => b !== undefined && b.length > 0,
+    );
     this.buffered = [];
     this.bufferedBytes = 0;
+    this.liveHealth = health;
+    this.watchdog?.rebase(this.now(), health());
     this.mode = 'live';
     return out;
   }
@@ -177,14 +194,18 @@ export class SourceRun {
   private onBytes(chunk: Buffer): void {
     if (this.mode === 'closed' || this.failedOnce) return;
     this.bytesIn += chunk.length;
-    this.lastDataAt = this.now();
+    const now = this.now();
+    this.lastDataAt = now;
+    if (this.mode === 'live') {
+      this.events.data(this, chunk);
+      if (this.liveHealth) this.watchdog?.observe(now, this.liveHealth());
+      return;
+    }
     const packets = this.aligner.push(chunk);
     if (this.aligner.gaveUp) return this.fail('not-ts', 'no MPEG-TS sync in the body');
     if (packets.length === 0) return;
     this.analyzer.push(packets);
-    const now = this.now();
     this.watchdog?.observe(now, this.analyzer.state);
-    if (this.mode === 'live') return this.events.data(this, packets);
     this.keep(packets);
     if (this.bufferedBytes > this.opts.maxBufferBytes) {
       // No random-access point for this long: a GOP that big is not a source we can splice in.

@@ -2,6 +2,7 @@
 // program that every source is spliced into. A narrow interface so the session can be driven
 // with a stand-in in tests.
 import type { CodecSignature } from '../ts/signature.js';
+import type { SourceCounters } from './watchdog.js';
 
 export type { CodecSignature } from '../ts/signature.js';
 
@@ -18,6 +19,12 @@ export interface SplicerPort {
   keepalive(): Buffer;
   /** False when splicing `sig` raw would change the output's codecs or picture size. */
   compatible(sig: CodecSignature): boolean;
+  /**
+   * Counters over the bytes pushed so far (PCR on the source's PCR PID, packets, CC errors on
+   * the forwarded PIDs, corrupt packets): the live source's watchdog reads these instead of
+   * parsing the stream a second time. Cumulative; only differences matter.
+   */
+  readonly health: SourceCounters;
   /** The output's codecs once established. */
   readonly signature: CodecSignature | undefined;
 }

@@ -66,6 +66,16 @@ export class Watchdog {
     this.startedAt = now;
   }
 
+  /**
+   * The counters now come from somewhere else (the splicer instead of the gate's analyzer):
+   * restart the sample window from `c` so differences never mix the two. Clocks keep running.
+   */
+  rebase(now: number, c: SourceCounters): void {
+    this.samples.length = 0;
+    this.lastPcr = c.lastPcr;
+    this.observe(now, c);
+  }
+
   /** Record the source's progress after a chunk of bytes. */
   observe(now: number, c: SourceCounters): void {
     this.lastBytesAt = now;

@@ -28,6 +28,13 @@ export class PacketAligner {
     return this.synced;
   }
 
+  /** Hand over the pending partial packet (bytes not yet emitted) and forget it. */
+  takeTail(): Buffer {
+    const t = this.tail;
+    this.tail = EMPTY;
+    return t;
+  }
+
   reset(): void {
     this.tail = EMPTY;
     this.synced = false;
@@ -75,15 +82,20 @@ export class PacketAligner {
 
   /** In sync at `pos`: emit consecutive packets while each starts with 0x47. */
   private walk(b: Buffer, pos: number, out: Buffer[]): void {
-    let i = pos;
-    // A packet is trusted when the next one starts where expected (the last one in `b` cannot be checked).
-    while (i + P <= b.length && b[i] === SYNC && (i + P === b.length || b[i + P] === SYNC)) i += P;
-    if (i > pos) out.push(b.subarray(pos, i));
-    if (i === b.length) return;
-    if (i + P > b.length && b[i] === SYNC) {
-      this.tail = Buffer.from(b.subarray(i)); // the only copy: ≤ 187 bytes
+    // A packet is trusted when the next one starts where expected (the last one in `b` cannot
+    // be checked), so one look at each packet start decides: stop at the first start without 0x47.
+    let j = pos;
+    while (j < b.length && b[j] === SYNC) j += P;
+    if (j >= b.length) {
+      // Every start checked out; a final partial packet (j > length) is the tail.
+      const whole = j === b.length ? j : j - P;
+      if (whole > pos) out.push(b.subarray(pos, whole));
+      if (whole < b.length) this.tail = Buffer.from(b.subarray(whole)); // the only copy: ≤ 187 bytes
       return;
     }
+    // The packet before `j` is not followed by a sync byte: it is not trusted.
+    const i = Math.max(pos, j - P);
+    if (i > pos) out.push(b.subarray(pos, i));
     this.synced = false;
     this.scan(b, i, out);
   }

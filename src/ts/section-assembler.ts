@@ -9,12 +9,31 @@ const MAX_SECTION_BYTES = 4096;
 export class SectionAssembler {
   private partial: Buffer | undefined;
   private lastCc = -1;
+  /** Payload of the last packet when it started at byte 4 and left no partial section behind. */
+  private lastPayload: Buffer | undefined;
+  private readonly payloadCopy = Buffer.alloc(TS_PACKET_SIZE - 4);
   /** Sections or fragments thrown away (CC gap, oversized, bad pointer_field). */
   discarded = 0;
 
   reset(): void {
     this.partial = undefined;
     this.lastCc = -1;
+    this.lastPayload = undefined;
+  }
+
+  /**
+   * True when the packet repeats the previous one's payload byte for byte (sources resend
+   * PAT/PMT every ~100 ms) and follows it in CC order: pushing it would only yield the same
+   * section(s) again. Its CC is taken as seen. Lets hot paths skip reassembly and parsing.
+   */
+  repeats(buf: Buffer, off: number): boolean {
+    const last = this.lastPayload;
+    if (!last || (buf[off + 3]! & 0x30) !== 0x10 || !pusiOf(buf, off)) return false;
+    if (last.compare(buf, off + 4, off + TS_PACKET_SIZE) !== 0) return false;
+    const cc = ccOf(buf, off);
+    if (cc !== this.lastCc && cc !== ((this.lastCc + 1) & 0x0f)) return false;
+    this.lastCc = cc;
+    return true;
   }
 
   /** Feed one packet of this PID; returns the sections it completed (copies, owned by the caller). */
@@ -31,6 +50,7 @@ export class SectionAssembler {
     this.lastCc = cc;
     const out: Buffer[] = [];
     if (!pusiOf(buf, off)) {
+      this.lastPayload = undefined;
       if (this.partial) this.append(buf.subarray(p, end), out);
       return out;
     }
@@ -46,11 +66,17 @@ export class SectionAssembler {
       this.partial = Buffer.alloc(0);
       this.append(buf.subarray(start, end), out);
     }
+    this.lastPayload = undefined;
+    if (p === off + 4 && !this.partial) {
+      this.payloadCopy.set(buf.subarray(p, end));
+      this.lastPayload = this.payloadCopy;
+    }
     return out;
   }
 
   private drop(): void {
     this.partial = undefined;
+    this.lastPayload = undefined;
     this.discarded++;
   }
 

@@ -9,7 +9,7 @@
 // Packets are rewritten in place in the caller's buffers (PID, CC, PCR, PTS/DTS), then copied
 // once into the output chunk.
 import { PacketAligner } from './aligner.js';
-import { OUTPUT, PAT_PID, PCR_WRAP, TS_PACKET_SIZE as P } from './constants.js';
+import { OUTPUT, PAT_PID, PCR_WRAP, SYNC, TS_PACKET_SIZE as P } from './constants.js';
 import {
   afcOf,
   ccOf,
@@ -17,18 +17,16 @@ import {
   hasPayload,
   isDiscontinuity,
   nullPackets,
-  packetValid,
   payloadOffset,
   pidOf,
-  pusiOf,
   readPcr,
   setCc,
-  setPid,
   writePcr,
 } from './packet.js';
 import { add33, diff33, ptsDtsFlags, readPts, readTimestamp, shiftPesTimestamps } from './pes.js';
 import { buildPat, buildPmt, parsePat, parsePmt, sectionToPackets, type PmtStream } from './psi.js';
 import { isVideoRap, videoSizeAt } from './rap.js';
+import { Pieces } from './pieces.js';
 import { SectionAssembler } from './section-assembler.js';
 import { Slab } from './slab.js';
 import { signaturesCompatible, type CodecSignature } from './signature.js';
@@ -47,6 +45,20 @@ export interface SpliceOutput {
   data: Buffer;
   /** Byte offsets in `data` of the PAT that precedes each video RAP: a client can join there. */
   rapOffsets: number[];
+}
+
+/**
+ * Health of the bytes fed to push(), counted on the packets the splicer walks anyway, so the
+ * watchdog needs no second parser on a live source. Cumulative over the splicer's life (the
+ * watchdog works on differences); CC is checked on the video and audio PIDs it forwards.
+ */
+export interface SourceHealth {
+  /** Last PCR on the source's PCR PID (27 MHz units, as received). */
+  lastPcr: number | undefined;
+  packets: number;
+  ccErrors: number;
+  /** TEI set, bad sync byte, reserved AFC, impossible adaptation field length, bytes lost to sync. */
+  corruptPackets: number;
 }
 
 export interface SplicerStats {
@@ -71,6 +83,7 @@ const CC_AUDIO = 3;
 
 export class Splicer {
   readonly stats: SplicerStats = { switches: 0, droppedBeforeRap: 0, ccRewritten: 0 };
+  readonly health: SourceHealth = { lastPcr: undefined, packets: 0, ccErrors: 0, corruptPackets: 0 };
   private readonly psiInterval: number;
   private readonly now: () => number;
   private readonly aligner = new PacketAligner();
@@ -91,8 +104,15 @@ export class Splicer {
   private srcProgram = -1;
   private srcVideo: PmtStream | undefined;
   private srcAudio: PmtStream | undefined;
+  // The hot loop compares plain numbers, not optional properties.
+  private srcVideoPid = -1;
+  private srcAudioPid = -1;
   private srcPcrPid = -1;
   private srcLastPcr = -1;
+  /** Last source CC on the video / audio PID (-1: none yet), for SourceHealth. */
+  private videoCcIn = -1;
+  private audioCcIn = -1;
+  private alignerDropped = 0;
   private offset = 0;
   private audioWaiting = false;
   private rapPts = 0;
@@ -114,7 +134,7 @@ export class Splicer {
   private audioStep = 1920;
 
   // Pieces of output not yet returned; those from index `hold` on belong to an unfinished video PES.
-  private pieces: Buffer[] = [];
+  private readonly pieces = new Pieces();
   private hold = 0;
   private rapPieces: number[] = [];
   private runBuf: Buffer = EMPTY;
@@ -159,12 +179,20 @@ export class Splicer {
     for (const part of this.aligner.pushParts(chunk)) {
       this.runBuf = part;
       this.runStart = -1;
-      for (let off = 0; off < part.length; off += P) this.packet(part, off);
+      this.health.packets += part.length / P;
+      this.walk(part);
       this.cut(part.length);
     }
+    const dropped = this.aligner.droppedBytes;
+    if (dropped !== this.alignerDropped) {
+      // Bytes lost to sync count as damaged packets, so a source turning into garbage is noticed.
+      const lost = Math.ceil((dropped - this.alignerDropped) / P);
+      this.health.corruptPackets += lost;
+      this.health.packets += lost;
+      this.alignerDropped = dropped;
+    }
     if (wasLive || this.phase === 'live') this.lastOutAt = this.now();
-    let held = 0;
-    for (let i = this.hold; i < this.pieces.length; i++) held += this.pieces[i]!.length;
+    const held = this.pieces.bytes(this.hold);
     return this.emit(held > MAX_HOLD_BYTES ? this.pieces.length : this.hold);
   }
 
@@ -228,23 +256,23 @@ export class Splicer {
     this.lastPmt = undefined;
     this.srcVideo = undefined;
     this.srcAudio = undefined;
+    this.srcVideoPid = -1;
+    this.srcAudioPid = -1;
     this.srcPcrPid = -1;
     this.srcLastPcr = -1;
+    this.videoCcIn = -1;
+    this.audioCcIn = -1;
     this.audioWaiting = false;
     // The unfinished video PES of the previous source must not reach clients.
-    this.pieces.length = this.hold;
+    this.pieces.truncate(this.hold);
     this.rapPieces = this.rapPieces.filter((i) => i < this.hold);
   }
 
+  /** Copy pieces [0, upTo) into one owned chunk (consecutive chunks are adjacent in the slab). */
   private emit(upTo: number): SpliceOutput {
     if (upTo === 0) return { data: EMPTY, rapOffsets: [] };
-    let out = this.pieces[0]!;
-    if (upTo > 1) {
-      let n = 0;
-      for (let i = 0; i < upTo; i++) n += this.pieces[i]!.length;
-      out = this.slab.take(n);
-      for (let i = 0, w = 0; i < upTo; i++) w += this.pieces[i]!.copy(out, w);
-    }
+    const out = this.slab.take(this.pieces.bytes(0, upTo));
+    this.pieces.copyTo(out, upTo);
     this.assignCc(out);
     const rapOffsets: number[] = [];
     let pos = 0;
@@ -254,19 +282,59 @@ export class Splicer {
         rapOffsets.push(pos);
         r++;
       }
-      pos += this.pieces[i]!.length;
+      pos += this.pieces.size(i);
     }
-    this.pieces = this.pieces.slice(upTo);
-    this.rapPieces = this.rapPieces.slice(r).map((i) => i - upTo);
+    this.pieces.shift(upTo);
+    if (this.rapPieces.length > 0) this.rapPieces = this.rapPieces.slice(r).map((i) => i - upTo);
     this.hold = Math.max(0, this.hold - upTo);
     return { data: out, rapOffsets };
   }
 
   // --- per packet -------------------------------------------------------------------------
 
+  /**
+   * The common packet inline: live, payload only, no PUSI, on the video or audio PID, which
+   * just gets its PID rewritten and joins the current run. Everything else goes to packet().
+   */
+  private walk(part: Buffer): void {
+    let live = this.phase === 'live';
+    let vPid = this.srcVideoPid;
+    let aPid = this.srcAudioPid;
+    for (let off = 0; off < part.length; off += P) {
+      const b1 = part[off + 1]!;
+      const b3 = part[off + 3]!;
+      if (live && (b3 & 0x30) === 0x10 && (b1 & 0xc0) === 0 && part[off] === SYNC) {
+        const pid = ((b1 & 0x1f) << 8) | part[off + 2]!;
+        const cc = b3 & 0x0f;
+        let last = -2;
+        if (pid === vPid) {
+          last = this.videoCcIn;
+          this.videoCcIn = cc;
+          part[off + 1] = (b1 & 0xe0) | (OUTPUT.videoPid >> 8);
+          part[off + 2] = OUTPUT.videoPid & 0xff;
+        } else if (pid === aPid && !this.audioWaiting) {
+          last = this.audioCcIn;
+          this.audioCcIn = cc;
+          part[off + 1] = (b1 & 0xe0) | (OUTPUT.audioPid >> 8);
+          part[off + 2] = OUTPUT.audioPid & 0xff;
+        }
+        if (last !== -2) {
+          if (last >= 0 && cc !== last && cc !== ((last + 1) & 0x0f)) this.health.ccErrors++;
+          if (this.runStart < 0) this.runStart = off;
+          continue;
+        }
+      }
+      this.packet(part, off);
+      // PSI, a RAP or a PMT change may have moved the source on.
+      live = this.phase === 'live';
+      vPid = this.srcVideoPid;
+      aPid = this.srcAudioPid;
+    }
+  }
+
   /** Close the current run of kept packets before `off`. */
   private cut(off: number): void {
-    if (this.runStart >= 0 && off > this.runStart) this.pieces.push(this.runBuf.subarray(this.runStart, off));
+    if (this.runStart >= 0) this.pieces.add(this.runBuf, this.runStart, off);
     this.runStart = -1;
   }
 
@@ -277,35 +345,49 @@ export class Splicer {
   private insertPsi(off: number, rap: boolean): void {
     this.cut(off);
     if (rap) this.rapPieces.push(this.pieces.length);
-    this.pieces.push(this.rawPsi()); // CCs are set when emitted
+    this.pieces.add(this.psiTemplate, 0, this.psiTemplate.length); // copied, CCs set, when emitted
     this.psiSincePcr = true;
   }
 
   private packet(b: Buffer, off: number): void {
-    if (!packetValid(b, off)) return this.cut(off);
-    const pid = pidOf(b, off);
+    // Header fields are decoded once here and passed on; packets without an adaptation field
+    // (most of them) never look at PCR or flags.
+    const b1 = b[off + 1]!;
+    const afc = (b[off + 3]! >> 4) & 3;
+    if (
+      b[off] !== SYNC ||
+      (b1 & 0x80) !== 0 ||
+      afc === 0 ||
+      (afc > 1 && b[off + 4]! > (afc === 2 ? 183 : 182))
+    ) {
+      this.health.corruptPackets++;
+      return this.cut(off);
+    }
+    const pid = ((b1 & 0x1f) << 8) | b[off + 2]!;
     if (pid === PAT_PID) {
       this.cut(off);
-      for (const s of this.patAsm.push(b, off)) this.onPat(s);
+      if (!this.patAsm.repeats(b, off)) for (const s of this.patAsm.push(b, off)) this.onPat(s);
       return;
     }
     if (pid === this.srcPmtPid) {
       this.cut(off);
-      for (const s of this.pmtAsm.push(b, off)) this.onPmt(s);
+      if (!this.pmtAsm.repeats(b, off)) for (const s of this.pmtAsm.push(b, off)) this.onPmt(s);
       return;
     }
-    if (pid === this.srcPcrPid) {
+    const isVideo = pid === this.srcVideoPid;
+    const isAudio = !isVideo && pid === this.srcAudioPid;
+    if (isVideo) this.videoCcIn = this.checkCcIn(b, off, afc, this.videoCcIn);
+    else if (isAudio) this.audioCcIn = this.checkCcIn(b, off, afc, this.audioCcIn);
+    if (afc > 1 && pid === this.srcPcrPid) {
       const pcr = readPcr(b, off);
-      if (pcr !== undefined) this.srcLastPcr = pcr;
+      if (pcr !== undefined) this.srcLastPcr = this.health.lastPcr = pcr;
     }
     if (this.phase !== 'live') {
-      const video = this.srcVideo;
       if (
         this.phase === 'rap' &&
-        video &&
-        pid === video.pid &&
+        isVideo &&
         this.srcLastPcr >= 0 &&
-        isVideoRap(b, off, video.codec) &&
+        isVideoRap(b, off, this.srcVideo!.codec) &&
         ptsDtsFlags(b, payloadOffset(b, off), off + P) >= 2
       ) {
         this.goLive(b, off);
@@ -314,21 +396,30 @@ export class Splicer {
         return this.cut(off);
       }
     }
-    if (pid === this.srcVideo?.pid) this.video(b, off);
-    else if (pid === this.srcAudio?.pid) this.audio(b, off);
-    else if (pid === this.srcPcrPid) this.pcrOnly(b, off);
+    if (isVideo) this.video(b, off, afc, (b1 & 0x40) !== 0);
+    else if (isAudio) this.audio(b, off, afc, (b1 & 0x40) !== 0);
+    else if (afc > 1 && pid === this.srcPcrPid) this.pcrOnly(b, off);
     else this.cut(off);
   }
 
-  private video(b: Buffer, off: number): void {
-    if (pusiOf(b, off)) {
+  /** Source continuity on a forwarded PID (like StreamAnalyzer): returns the new last CC. */
+  private checkCcIn(b: Buffer, off: number, afc: number, last: number): number {
+    const cc = b[off + 3]! & 0x0f;
+    if (last >= 0 && cc !== last && ((afc & 1) === 0 || cc !== ((last + 1) & 0x0f))) {
+      if (afc === 1 || !isDiscontinuity(b, off)) this.health.ccErrors++;
+    }
+    return cc;
+  }
+
+  private video(b: Buffer, off: number, afc: number, pusi: boolean): void {
+    if (pusi) {
       // Everything before a new video PES is complete and may go out; from here on it is held.
       this.cut(off);
       this.hold = this.pieces.length;
       if (isVideoRap(b, off, this.srcVideo!.codec)) this.insertPsi(off, true);
     }
-    this.rewrite(b, off, OUTPUT.videoPid);
-    if (pusiOf(b, off)) {
+    this.rewrite(b, off, OUTPUT.videoPid, afc);
+    if (pusi) {
       const p = payloadOffset(b, off);
       const flags = ptsDtsFlags(b, p, off + P);
       if (flags >= 2) {
@@ -344,8 +435,7 @@ export class Splicer {
     this.keep(off);
   }
 
-  private audio(b: Buffer, off: number): void {
-    const pusi = pusiOf(b, off);
+  private audio(b: Buffer, off: number, afc: number, pusi: boolean): void {
     if (this.audioWaiting) {
       // Audio starts with the first whole PES not earlier than the video RAP.
       const p = pusi ? payloadOffset(b, off) : -1;
@@ -353,7 +443,7 @@ export class Splicer {
       if (pts === undefined || diff33(pts, this.rapPts) < 0) return this.cut(off);
       this.audioWaiting = false;
     }
-    this.rewrite(b, off, OUTPUT.audioPid);
+    this.rewrite(b, off, OUTPUT.audioPid, afc);
     if (pusi) {
       const p = payloadOffset(b, off);
       if (ptsDtsFlags(b, p, off + P) >= 2) {
@@ -376,13 +466,15 @@ export class Splicer {
     b[off + 1] = b[off + 1]! & 0xbf; // no PUSI: there is no payload
     b[off + 3] = (b[off + 3]! & 0xcf) | 0x20;
     b[off + 4] = 183;
-    this.rewrite(b, off, OUTPUT.videoPid);
+    this.rewrite(b, off, OUTPUT.videoPid, 2);
     this.keep(off);
   }
 
   /** PID, discontinuity flag and PCR of a packet that goes out (CC is assigned in emit). */
-  private rewrite(b: Buffer, off: number, outPid: number): void {
-    setPid(b, off, outPid);
+  private rewrite(b: Buffer, off: number, outPid: number, afc: number): void {
+    b[off + 1] = (b[off + 1]! & 0xe0) | (outPid >> 8);
+    b[off + 2] = outPid & 0xff;
+    if (afc === 1) return; // no adaptation field: no flags, no PCR
     if (isDiscontinuity(b, off)) clearDiscontinuity(b, off); // we rebase, so there is none
     const pcr = readPcr(b, off);
     if (pcr === undefined) return;
@@ -434,6 +526,8 @@ export class Splicer {
     if (this.phase !== 'psi') this.resetSource();
     this.srcVideo = video;
     this.srcAudio = audio;
+    this.srcVideoPid = video.pid;
+    this.srcAudioPid = audio?.pid ?? -1;
     this.srcPcrPid = r.value.pcrPid;
     this.phase = 'rap';
   }

@@ -11,9 +11,11 @@ import { promisify } from 'node:util';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { GuideService } from '../../src/guide/service.js';
 import { readXmltv } from '../../src/guide/xmltv-reader.js';
+import { ingestXmltv } from '../../src/guide/ingest.js';
+import { SpoolWriter } from '../../src/guide/spool.js';
 import { FakeLineup, channel } from '../guide/helpers.js';
 
 const run = promisify(execFile);
@@ -77,6 +79,8 @@ describe('guide interop', () => {
   });
 
   it('ingests every sample guide, counts matching an independent parser', async () => {
+    const scratch = await mkdtemp(join(tmpdir(), 'tb-guide-ingest-'));
+    onTestFinished(() => rm(scratch, { recursive: true, force: true }));
     const all = await files();
     expect(all.length).toBeGreaterThanOrEqual(15);
     const oracle = JSON.parse(
@@ -97,6 +101,32 @@ describe('guide interop', () => {
         channels: c,
         programmes: p - z,
         skipped: z,
+        complete: true,
+      });
+    }
+    // The service's batched path agrees with the streaming reader on every file.
+    for (const f of all) {
+      const w = new SpoolWriter(join(scratch, 'spool'), { from: 0, to: 8e12 });
+      await w.openFile();
+      const r = await ingestXmltv(createReadStream(f), w, {
+        window: { from: 0, to: 8e12 },
+        timeShiftMinutes: 0,
+        workers: 0,
+      });
+      await w.finish();
+      await w.discard();
+      const [c, p, z] = oracle[f] as [number, number, number];
+      expect({
+        f,
+        channels: r.channels,
+        programmes: r.programmes,
+        written: w.written,
+        complete: r.complete,
+      }).toEqual({
+        f,
+        channels: c,
+        programmes: p - z,
+        written: p - z,
         complete: true,
       });
     }
