@@ -45,9 +45,34 @@ export class LoopCursor {
     return this.loop;
   }
 
+  /** How many packets `take(maxPackets, untilMs)` would hand out (before skipped ones are compacted). */
+  private due(maxPackets: number, untilMs: number): number {
+    const clip = this.clip;
+    let n = this.prefix ? Math.min(maxPackets, this.prefix.length / P) : 0;
+    let index = this.index;
+    let loop = this.loop;
+    while (n < maxPackets) {
+      if (index >= clip.packetCount) {
+        loop++;
+        index = 0;
+      }
+      const limit = untilMs - loop * clip.durationMs + this.startMs;
+      const end = Math.min(clip.packetCount, index + (maxPackets - n));
+      let j = index;
+      while (j < end && clip.packetTimeMs[j]! <= limit) j++;
+      if (j === index) break;
+      n += j - index;
+      index = j;
+    }
+    return n;
+  }
+
   /** Up to `maxPackets` packets due at or before `untilMs` (output time); a fresh Buffer. */
   take(maxPackets: number, untilMs = Infinity): Buffer {
     const clip = this.clip;
+    // Allocate what is due, not the maximum: a real-time tick takes a few packets every 25 ms, and a
+    // maximum-sized buffer each time is tens of MB/s of garbage for a sub-Mbit/s stream.
+    maxPackets = this.due(maxPackets, untilMs);
     const out = Buffer.allocUnsafe(maxPackets * P);
     let w = 0;
     let room = maxPackets;

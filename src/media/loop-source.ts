@@ -16,7 +16,7 @@ export interface LoopStreamOptions {
 }
 
 /** Real-time ticks: within the 20–40 ms a client expects between chunks. */
-const TICK_MS = 25;
+const TICK_MS = 40;
 /** A consumer this far behind (backpressure) has the schedule moved instead of getting a burst. */
 const MAX_CATCH_UP_MS = 1000;
 /** 64 KiB-ish chunks when unpaced; the cap on one real-time chunk. */

@@ -1,6 +1,6 @@
 // Interop: real libhdhomerun (hdhomerun_config) and a real GSSDP/GUPnP control point discover
 // tunerbridge, and hdhomerun_config reads variables over the TCP control protocol. Run inside the private network namespace:
-//   /work/shared/tools/netns-run npx vitest run --config vitest.interop.config.ts test/interop/discovery.test.ts
+//   ../shared/tools/netns-run npx vitest run --config vitest.interop.config.ts test/interop/discovery.test.ts
 import dgram from 'node:dgram';
 import type { Server } from 'node:http';
 import path from 'node:path';
@@ -16,10 +16,8 @@ import type { DeviceInfo } from '../../src/model.js';
 import { renderDeviceXml } from '../../src/ssdp/device-xml.js';
 import { SsdpAdvertiser } from '../../src/ssdp/ssdp.js';
 import { V } from '../hdhr/vectors.js';
-import { repoRoot, requireNetns, requireProgram, runProgram } from './helpers/env.js';
+import { LAN, PEER, repoRoot, requireNetns, requireProgram, runProgram } from './helpers/env.js';
 
-const LAN = '198.18.0.1';
-const PEER = '198.18.0.2';
 const HTTP_PORT = 5004;
 const TUNERS = 3;
 const info: DeviceInfo = {

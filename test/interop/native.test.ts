@@ -1,6 +1,6 @@
 // Interop: native HDHomeRun tuning driven by the real libhdhomerun client (hdhomerun_config) and
 // checked with the real ffprobe. Run inside the private network namespace:
-//   /work/shared/tools/netns-run npx vitest run --config vitest.interop.config.ts test/interop/native.test.ts
+//   ../shared/tools/netns-run npx vitest run --config vitest.interop.config.ts test/interop/native.test.ts
 //
 // src/app.ts does not wire native tuning yet, so this builds the service from the real modules:
 // LineupService (built-in demo channels), SessionManager, the HDHomeRun HTTP router, UDP discovery
@@ -17,6 +17,7 @@ import { chainProviders, systemVariables } from '../../src/hdhr/control.js';
 import { ControlServer } from '../../src/hdhr/control-server.js';
 import { DiscoveryServer } from '../../src/hdhr/discovery-server.js';
 import { createHdhrRouter } from '../../src/http/hdhr-routes.js';
+import { sessionStreamer } from '../../src/http/session-streamer.js';
 import { uuidForDeviceId } from '../../src/identity/uuid.js';
 import { LineupService } from '../../src/lineup/service.js';
 import { silentLogger } from '../../src/log.js';
@@ -24,10 +25,8 @@ import type { DeviceInfo } from '../../src/model.js';
 import { CHANNEL_MAP_PATH, createNativeTuning, type NativeTuning } from '../../src/native/index.js';
 import { renderDeviceXml } from '../../src/ssdp/device-xml.js';
 import { DEFAULT_STREAMING, SessionManager } from '../../src/stream/session-manager.js';
-import { requireNetns, requireProgram, runProgram } from './helpers/env.js';
+import { LAN, PEER, requireNetns, requireProgram, runProgram } from './helpers/env.js';
 
-const LAN = '198.18.0.1';
-const PEER = '198.18.0.2';
 const HTTP_PORT = 5004;
 const info: DeviceInfo = {
   deviceId: '1053C0CB',
@@ -90,17 +89,7 @@ beforeAll(async () => {
     createHdhrRouter({
       device: () => info,
       lineup,
-      streamer: {
-        attach: (c, sink, o) => sessions.attach(c, sink, o),
-        tunerUse: () =>
-          sessions.sessions().map((s) => ({
-            tuner: s.tuner,
-            guideNumber: s.guideNumber,
-            channelName: s.channel,
-            bitrate: s.bitrate,
-            clients: s.clients,
-          })),
-      },
+      streamer: sessionStreamer(sessions),
       baseUrl: () => `http://${LAN}:${HTTP_PORT}`,
       deviceXml: (b) => renderDeviceXml(info, b),
       tvgId: (c) => c.guideNumber,

@@ -1,7 +1,7 @@
 // The whole service as a user runs it, seen by real clients inside the private network namespace:
 // libhdhomerun finds it (broadcast and unicast) with the right ID and tuner count, a GSSDP/GUPnP control
 // point reads its device.xml, Jellyfin's port-80 path answers, and Debian's ffprobe decodes a demo channel.
-//   /work/shared/tools/netns-run npx vitest run --config vitest.interop.config.ts test/interop/service.test.ts
+//   ../shared/tools/netns-run npx vitest run --config vitest.interop.config.ts test/interop/service.test.ts
 import dgram from 'node:dgram';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -9,9 +9,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type Service } from '../../src/app.js';
 import { decodeFrame, encodeFrame, findTlv, PacketType, Tag, u32Tlv } from '../../src/hdhr/packet.js';
-import { repoRoot, requireNetns, requireProgram, runProgram } from './helpers/env.js';
+import { LAN, PEER, repoRoot, requireNetns, requireProgram, runProgram } from './helpers/env.js';
 
-const LAN = '198.18.0.1';
 let svc: Service;
 let dir: string;
 let hdhr: string;
@@ -59,7 +58,7 @@ describe('the running service on a (private) LAN', () => {
 
   it('advertises the lineup tuner count and a BaseURL on the interface the request came in on', async () => {
     const sock = dgram.createSocket('udp4');
-    await new Promise<void>((r) => sock.bind(0, '198.18.0.2', r));
+    await new Promise<void>((r) => sock.bind(0, PEER, r));
     sock.setBroadcast(true);
     const reply = new Promise<Buffer>((resolve) => sock.once('message', resolve));
     sock.send(encodeFrame(PacketType.DISCOVER_REQ, [u32Tlv(Tag.DEVICE_TYPE, 1)]), 65001, '255.255.255.255');

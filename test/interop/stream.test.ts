@@ -2,7 +2,7 @@
 // whose codecs differ from the channel (MPEG-2/MP2 → H.264/AAC), and the ffmpeg CLI — what Plex,
 // Jellyfin and Emby run on a tuner URL — reads our HTTP output across a failover to a source
 // with other PIDs and another clock, and must see one continuous programme. Loopback only:
-//   /work/shared/tools/netns-run npx vitest run --config vitest.interop.config.ts test/interop/stream.test.ts
+//   ../shared/tools/netns-run npx vitest run --config vitest.interop.config.ts test/interop/stream.test.ts
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -38,16 +38,21 @@ export function requireProgram(name: string): string {
   throw new Error(`required program "${name}" is not installed or not on PATH (the interop suite needs it)`);
 }
 
+/** Our end (tb0) of the private namespace's veth pair made by ../shared/tools/netns-run. */
+export const LAN = '198.18.0.1';
+/** The other end (tb1), where a test's "other host on the LAN" binds. */
+export const PEER = '198.18.0.2';
+
 /**
  * Throws unless we run inside ../shared/tools/netns-run (veth tb0 198.18.0.1): discovery tests send
  * broadcasts and multicast, which must never leave that private namespace.
  */
 export function requireNetns(): void {
-  const tb0 = os.networkInterfaces().tb0?.some((i) => i.address === '198.18.0.1');
+  const tb0 = os.networkInterfaces().tb0?.some((i) => i.address === LAN);
   if (!tb0) {
     throw new Error(
       'this interop test must run inside the private network namespace: ' +
-        '/work/shared/tools/netns-run npx vitest run --config vitest.interop.config.ts <file>',
+        '../shared/tools/netns-run npx vitest run --config vitest.interop.config.ts <file>',
     );
   }
 }
