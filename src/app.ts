@@ -14,7 +14,7 @@ import { SessionManager } from './stream/session-manager.js';
 import { createHdhrRouter } from './http/hdhr-routes.js';
 import { baseUrlFor } from './http/base-url.js';
 import { boundPort, closeServer, listen, listenPort80 } from './http/server.js';
-import type { Streamer } from './http/ports.js';
+import { sessionStreamer } from './http/session-streamer.js';
 import { renderDeviceXml } from './ssdp/device-xml.js';
 import { SsdpAdvertiser } from './ssdp/ssdp.js';
 import { DiscoveryServer } from './hdhr/discovery-server.js';
@@ -131,17 +131,7 @@ export async function startService(opts: StartOptions): Promise<Service> {
     });
     stack.push(() => sessions.close());
 
-    const streamer: Streamer = {
-      attach: (channel, sink, o) => sessions.attach(channel, sink, o),
-      tunerUse: () =>
-        sessions.sessions().map((s) => ({
-          tuner: s.tuner,
-          guideNumber: s.guideNumber,
-          channelName: s.channel,
-          bitrate: s.bitrate,
-          clients: s.clients,
-        })),
-    };
+    const streamer = sessionStreamer(sessions);
 
     const guide = new GuideService({
       lineup,

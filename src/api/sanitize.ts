@@ -74,21 +74,22 @@ export function hasPlaceholder(value: unknown): boolean {
   return false;
 }
 
-function getPath(o: unknown, parts: readonly string[]): unknown {
-  let cur = o;
-  for (const p of parts)
-    cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[p] : undefined;
-  return cur;
+/** For each dotted path whose parent exists and is an object: that parent and the last key. */
+function* slots(root: unknown, paths: readonly string[]): Generator<[Record<string, unknown>, string]> {
+  for (const dotted of paths) {
+    const parts = dotted.split('.');
+    const last = parts.pop()!;
+    let parent = root;
+    for (const p of parts)
+      parent = parent && typeof parent === 'object' ? (parent as Record<string, unknown>)[p] : undefined;
+    if (parent && typeof parent === 'object') yield [parent as Record<string, unknown>, last];
+  }
 }
 
 /** Copy of `settings` with the value at each dotted secret path replaced by the placeholder. */
 export function maskPaths(settings: unknown, paths: readonly string[]): unknown {
   const out = structuredClone(settings) as Record<string, unknown>;
-  for (const dotted of paths) {
-    const parts = dotted.split('.');
-    const last = parts.pop()!;
-    const parent = getPath(out, parts) as Record<string, unknown> | undefined;
-    if (!parent || typeof parent !== 'object') continue;
+  for (const [parent, last] of slots(out, paths)) {
     const v = parent[last];
     if (typeof v === 'string' && v !== '') parent[last] = SECRET_PLACEHOLDER;
     else if (Array.isArray(v)) parent[last] = v.map(() => SECRET_PLACEHOLDER);
@@ -105,11 +106,7 @@ export function dropPlaceholders(
   paths: readonly string[],
 ): Record<string, unknown> {
   const out = structuredClone(patch);
-  for (const dotted of paths) {
-    const parts = dotted.split('.');
-    const last = parts.pop()!;
-    const parent = getPath(out, parts) as Record<string, unknown> | undefined;
-    if (!parent || typeof parent !== 'object') continue;
+  for (const [parent, last] of slots(out, paths)) {
     const v = parent[last];
     if (
       v === SECRET_PLACEHOLDER ||

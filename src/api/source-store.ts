@@ -1,9 +1,9 @@
 // Source definitions on disk: one tuners/<id>.json per source. A write validates first and then
 // replaces the file atomically (temp file + fsync + rename in the same directory), so a bad edit or a
 // crash mid-write never loses the previous definition.
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { isObject, readTextIfExists, writeJsonAtomic } from '../util/atomic-file.js';
 import type { SourceStorePort } from './ports.js';
 
 /** Same rule as src/sources/definition.ts: the file name is the id; `demo` is reserved. */
@@ -20,10 +20,6 @@ export interface FileSourceStoreOptions {
   readonly validate?: SourceValidator;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return !!v && typeof v === 'object' && !Array.isArray(v);
-}
-
 export function createFileSourceStore(opts: FileSourceStoreOptions): SourceStorePort {
   const file = (id: string): string => {
     if (!SOURCE_ID.test(id)) throw Object.assign(new Error('invalid source id'), { field: 'id' });
@@ -38,15 +34,10 @@ export function createFileSourceStore(opts: FileSourceStoreOptions): SourceStore
   };
 
   async function read(id: string): Promise<Record<string, unknown> | undefined> {
-    let text: string;
-    try {
-      text = await readFile(file(id), 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
+    const text = await readTextIfExists(file(id));
+    if (text === undefined) return undefined;
     const v: unknown = JSON.parse(text);
-    return isRecord(v) ? v : {};
+    return isObject(v) ? v : {};
   }
 
   return {
@@ -80,22 +71,9 @@ export function createFileSourceStore(opts: FileSourceStoreOptions): SourceStore
       serial(async () => {
         const target = file(id);
         const checked = opts.validate ? await opts.validate(definition, id) : undefined;
-        const value = isRecord(checked) ? checked : definition;
-        await mkdir(opts.dir, { recursive: true });
-        const tmp = path.join(opts.dir, `.${id}.${randomBytes(4).toString('hex')}.tmp`);
-        const fh = await open(tmp, 'w', 0o600);
-        try {
-          await fh.writeFile(JSON.stringify(value, null, 2) + '\n');
-          await fh.sync();
-        } finally {
-          await fh.close();
-        }
-        try {
-          await rename(tmp, target);
-        } catch (err) {
-          await unlink(tmp).catch(() => undefined);
-          throw err;
-        }
+        const value = isObject(checked) ? checked : definition;
+        // 0600 (the default): definitions hold provider credentials.
+        await writeJsonAtomic(target, value, { indent: 2 });
         return value;
       }),
 

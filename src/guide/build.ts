@@ -1,11 +1,10 @@
 // Writes the output XMLTV from a per-channel plan: one `<channel>` per lineup channel, then each
 // channel's programmes (from a spool, short EPG or the dummy guide), sorted, overlaps resolved,
 // limited to the window. Streams throughout; only one channel's programmes are in memory.
-import { createWriteStream } from 'node:fs';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { finished } from 'node:stream/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import type { Channel } from '../model.js';
+import { writeStreamAtomic } from '../util/atomic-file.js';
 import { dummyBody, dummySlots } from './dummy.js';
 import { readSpoolLines, type SpoolEntry, type SpoolLine } from './spool.js';
 import {
@@ -137,17 +136,9 @@ export async function writeGuideFile(
   plans: readonly ChannelPlan[],
   opts: WriteOptions,
 ): Promise<number[]> {
-  const tmp = `${path}.tmp`;
-  const out = createWriteStream(tmp, { highWaterMark: 1 << 20 });
-  try {
-    const counts = await writeGuide(out, plans, opts);
-    out.end();
-    await finished(out);
-    await rename(tmp, path);
-    return counts;
-  } catch (err) {
-    out.destroy();
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  // 0666 (before umask), as before: the guide holds no secret and is the service's public output.
+  return writeStreamAtomic(path, (out) => writeGuide(out, plans, opts), {
+    mode: 0o666,
+    highWaterMark: 1 << 20,
+  });
 }

@@ -7,13 +7,14 @@
 // they are served during refreshes and straight after a restart.
 import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Logger } from '../log.js';
 import type { Channel, Lineup } from '../model.js';
+import { writeJsonAtomic } from '../util/atomic-file.js';
 import { writeGuide, writeGuideFile, type ChannelPlan, type Window, type WriteOptions } from './build.js';
 import { safeMessage } from './fetch.js';
 import { GUIDE_FILE, listInputs, openInput, type InputSpec } from './inputs.js';
@@ -229,9 +230,9 @@ export class GuideService extends EventEmitter {
     await this.loaded;
     if (guideId === null) this.overrides.delete(channelKey);
     else this.overrides.set(channelKey, guideId.trim());
-    const file = join(this.opts.cacheDir, 'overrides.json');
-    await writeFile(`${file}.tmp`, JSON.stringify(Object.fromEntries(this.overrides), null, 1));
-    await rename(`${file}.tmp`, file);
+    await writeJsonAtomic(join(this.opts.cacheDir, 'overrides.json'), Object.fromEntries(this.overrides), {
+      indent: 1,
+    });
     this.background('rebuild');
   }
 
@@ -336,9 +337,7 @@ export class GuideService extends EventEmitter {
   }
 
   private async save(): Promise<void> {
-    const file = join(this.opts.cacheDir, 'guide-state.json');
-    await writeFile(`${file}.tmp`, JSON.stringify(this.persisted));
-    await rename(`${file}.tmp`, file);
+    await writeJsonAtomic(join(this.opts.cacheDir, 'guide-state.json'), this.persisted);
   }
 
   // ---- the refresh ------------------------------------------------------------------------

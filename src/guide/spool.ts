@@ -3,7 +3,8 @@
 // channel into segments, and only the segment index stays in memory, so a 500 MB guide never
 // becomes a JS object graph. Interleaved inputs (sorted by time, not channel) just produce
 // more segments.
-import { open, rename, rm, writeFile, readFile, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, readFile, type FileHandle } from 'node:fs/promises';
+import { writeJsonAtomic } from '../util/atomic-file.js';
 import type { GuideChannel, GuideKind, Programme } from './types.js';
 import type { XmltvSink } from './xmltv-reader.js';
 import { own } from './xmltv-reader.js';
@@ -190,8 +191,7 @@ export class SpoolWriter implements XmltvSink {
   /** Replace the input's spool with this one (data first, then the metadata that points into it). */
   async commit(meta: SpoolMeta): Promise<void> {
     await rename(this.path + '.tmp', this.path + '.lines');
-    await writeFile(this.path + '.json.tmp', JSON.stringify(meta));
-    await rename(this.path + '.json.tmp', this.path + '.json');
+    await writeJsonAtomic(this.path + '.json', meta);
   }
 
   async discard(): Promise<void> {

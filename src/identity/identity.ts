@@ -3,11 +3,12 @@
 // must never change it. Config overrides are applied on top and are not written back, so
 // removing an override returns to the persisted identity.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.js';
 import type { DeviceIdentity } from '../model.js';
 import { generateDeviceId, isValidDeviceId } from '../hdhr/device-id.js';
+import { readTextIfExists, writeJsonAtomic } from '../util/atomic-file.js';
 import { isUuid, uuidForDeviceId } from './uuid.js';
 
 export const IDENTITY_FILE = 'identity.json';
@@ -55,32 +56,9 @@ function createIdentity(): DeviceIdentity {
   return { deviceId, uuid: uuidForDeviceId(deviceId), deviceAuth: randomBytes(18).toString('base64url') };
 }
 
-/** Write via temp file + fsync + rename so a crash leaves either the old or the new file. */
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fh = await open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(text, 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, file);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-}
-
 async function readStored(file: string, logger?: Logger): Promise<DeviceIdentity | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  const text = await readTextIfExists(file);
+  if (text === undefined) return undefined;
   let parsed: unknown;
   let problem: string | undefined;
   try {
@@ -120,10 +98,8 @@ export async function loadOrCreateIdentity(
   let stored = await readStored(file, opts.logger);
   if (!stored) {
     stored = createIdentity();
-    await writeAtomic(
-      file,
-      `${JSON.stringify({ ...stored, createdAt: new Date().toISOString() }, null, 2)}\n`,
-    );
+    // Written once, 0600 (the default): DeviceAuth is a credential.
+    await writeJsonAtomic(file, { ...stored, createdAt: new Date().toISOString() }, { indent: 2 });
   }
   const deviceId = overrides.deviceId?.toUpperCase() ?? stored.deviceId;
   return {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { SourceDefinition } from '../sources/definition.js';
 import type { SourceSnapshot } from '../sources/types.js';
-import { isObject, writeFileAtomic } from './json-file.js';
+import { isObject, writeFileAtomic } from '../util/atomic-file.js';
 
 interface CacheFile {
   version: 1;

@@ -1,7 +1,8 @@
 // Persisted GuideNumbers (<dataDir>/channel-map.json), keyed by merge key. A number, once given,
 // stays with its key for good: reordering, renamed stream ids, channels coming and going never move
 // it, and a removed channel keeps its number reserved (Plex DVR mappings key on GuideNumber).
-import { isObject, readJsonFile, writeFileAtomic } from './json-file.js';
+import { isObject } from '../util/atomic-file.js';
+import { JsonDocument, loadDocument, type OnCorrupt } from './json-document.js';
 
 interface MapEntry {
   number: string;
@@ -34,26 +35,18 @@ export interface AssignOptions {
   readonly now?: Date;
 }
 
-export class ChannelMap {
+export class ChannelMap extends JsonDocument<MapFile> {
   private readonly byNumber = new Map<string, string>();
-  private dirty = false;
 
-  private constructor(
-    private readonly file: string,
-    private readonly data: MapFile,
-  ) {
+  private constructor(file: string, data: MapFile) {
+    super(file, data);
     for (const [key, e] of Object.entries(data.channels)) this.byNumber.set(e.number, key);
   }
 
   /** Load (or start) the map. A corrupt file is moved aside and reported through `onCorrupt`. */
-  static async load(
-    file: string,
-    firstNumber: number,
-    onCorrupt?: (movedTo: string, reason: string) => void,
-  ): Promise<ChannelMap> {
-    const r = await readJsonFile(file, isMapFile);
-    if (r.status === 'corrupt') onCorrupt?.(r.movedTo, r.reason);
-    const data: MapFile = r.status === 'ok' ? r.value : { version: 1, next: firstNumber, channels: {} };
+  static async load(file: string, firstNumber: number, onCorrupt?: OnCorrupt): Promise<ChannelMap> {
+    const fresh = (): MapFile => ({ version: 1, next: firstNumber, channels: {} });
+    const data = await loadDocument(file, isMapFile, fresh, onCorrupt);
     data.next = Math.max(data.next, firstNumber);
     return new ChannelMap(file, data);
   }
@@ -111,17 +104,6 @@ export class ChannelMap {
     this.data.channels[key] = { number, name, firstSeen: e?.firstSeen ?? now, lastSeen: now };
     this.byNumber.set(number, key);
     this.dirty = true;
-  }
-
-  async save(): Promise<void> {
-    if (!this.dirty) return;
-    this.dirty = false;
-    try {
-      await writeFileAtomic(this.file, JSON.stringify(this.data, null, 1));
-    } catch (err) {
-      this.dirty = true;
-      throw err;
-    }
   }
 }
 

@@ -4,7 +4,8 @@
 // candidates are `<sourceId>:<streamId>`.
 import { createHash } from 'node:crypto';
 import { GUIDE_NUMBER, normaliseNumber } from './channel-map.js';
-import { isObject, readJsonFile, writeFileAtomic } from './json-file.js';
+import { isObject } from '../util/atomic-file.js';
+import { JsonDocument, loadDocument, type OnCorrupt } from './json-document.js';
 
 export interface ChannelOverride {
   readonly guideNumber?: string;
@@ -39,21 +40,10 @@ export class OverrideError extends Error {
   }
 }
 
-export class Overrides {
-  private dirty = false;
-
-  private constructor(
-    private readonly file: string,
-    private readonly data: OverridesFile,
-  ) {}
-
-  static async load(file: string, onCorrupt?: (movedTo: string, reason: string) => void): Promise<Overrides> {
-    const r = await readJsonFile(file, isOverridesFile);
-    if (r.status === 'corrupt') onCorrupt?.(r.movedTo, r.reason);
-    return new Overrides(
-      file,
-      r.status === 'ok' ? r.value : { version: 1, channels: {}, merges: {}, splits: {} },
-    );
+export class Overrides extends JsonDocument<OverridesFile> {
+  static async load(file: string, onCorrupt?: OnCorrupt): Promise<Overrides> {
+    const fresh = (): OverridesFile => ({ version: 1, channels: {}, merges: {}, splits: {} });
+    return new Overrides(file, await loadDocument(file, isOverridesFile, fresh, onCorrupt));
   }
 
   get(key: string): ChannelOverride | undefined {
@@ -133,17 +123,6 @@ export class Overrides {
   /** Where a candidate goes, given the key the merge would give it. */
   route(candidateId: string, naturalKey: string): string {
     return this.resolve(this.data.splits[candidateId] ?? naturalKey);
-  }
-
-  async save(): Promise<void> {
-    if (!this.dirty) return;
-    this.dirty = false;
-    try {
-      await writeFileAtomic(this.file, JSON.stringify(this.data, null, 1));
-    } catch (err) {
-      this.dirty = true;
-      throw err;
-    }
   }
 
   private resolve(key: string): string {

@@ -1,6 +1,6 @@
 // Persistence of the virtual RF plan (<dataDir>/rf-plan.json), written atomically.
 import path from 'node:path';
-import { readJsonFile, writeFileAtomic } from '../lineup/json-file.js';
+import { readJsonFile, writeJsonAtomic } from '../util/atomic-file.js';
 import type { Logger } from '../log.js';
 import type { ChannelMapName } from './channel-maps.js';
 import { emptyPlan, isPlanData, type RfPlanData } from './rf-plan.js';
@@ -33,5 +33,5 @@ export async function loadPlan(
 }
 
 export async function savePlan(dataDir: string, plan: RfPlanData): Promise<void> {
-  await writeFileAtomic(path.join(dataDir, PLAN_FILE), JSON.stringify(plan, null, 1));
+  await writeJsonAtomic(path.join(dataDir, PLAN_FILE), plan, { indent: 1 });
 }

@@ -1,6 +1,7 @@
 // Test helpers for the guide: a fake Lineup and channel/guide builders.
-import { EventEmitter } from 'node:events';
-import type { Channel, GuideInput, Lineup, StreamCandidate } from '../../src/model.js';
+import type { Channel, StreamCandidate } from '../../src/model.js';
+
+export { FakeLineup } from '../helpers/fake-lineup.js';
 
 export function channel(guideNumber: string, name: string, extra: Partial<Channel> = {}): Channel {
   return { key: name.toLowerCase(), guideNumber, name, hd: false, candidates: [], ...extra };
@@ -19,41 +20,6 @@ export function xtreamCandidate(sourceId: string, streamId: string): StreamCandi
     quality: 0,
     kind: 'ts',
   };
-}
-
-/** Implements only the read side the guide uses; `set` replaces the lineup and emits 'change'. */
-export class FakeLineup extends EventEmitter implements Lineup {
-  constructor(
-    private list: Channel[] = [],
-    private inputs: GuideInput[] = [],
-  ) {
-    super();
-  }
-  set(list: Channel[], inputs: GuideInput[] = this.inputs): void {
-    this.list = list;
-    this.inputs = inputs;
-    this.emit('change');
-  }
-  channels(): readonly Channel[] {
-    return this.list;
-  }
-  get(n: string): Channel | undefined {
-    return this.list.find((c) => c.guideNumber === n);
-  }
-  tunerCount(): number {
-    return 2;
-  }
-  sourceLimits(): [] {
-    return [];
-  }
-  scanStatus(): { inProgress: boolean; progress: number; found: number } {
-    return { inProgress: false, progress: 100, found: this.list.length };
-  }
-  async scan(): Promise<void> {}
-  abortScan(): void {}
-  guideInputs(): readonly GuideInput[] {
-    return this.inputs;
-  }
 }
 
 const pad = (n: number): string => String(n).padStart(2, '0');

@@ -181,7 +181,7 @@ describe('GuideService', () => {
         channel('5', 'Nothing At All'),
         channel('6', 'Sky', { epgId: 'sky.uk' }),
       ],
-      [xc, m3u],
+      { inputs: [xc, m3u] },
     );
     const svc = make(lineup);
     await svc.start();
@@ -233,7 +233,7 @@ describe('GuideService', () => {
 
   it('serves the last complete guide while a refresh hangs, and after a restart', async () => {
     const xc = xtreamSource(['a.tv']);
-    const lineup = new FakeLineup([channel('10', 'A', { epgId: 'a.tv' })], [xc]);
+    const lineup = new FakeLineup([channel('10', 'A', { epgId: 'a.tv' })], { inputs: [xc] });
     const first = make(lineup);
     await first.refresh();
     const before = await output(first);
@@ -254,14 +254,16 @@ describe('GuideService', () => {
     await pending.catch(() => undefined);
 
     // A new instance (restart) serves the persisted guide before doing anything else.
-    const second = make(new FakeLineup([], []));
+    const second = make(new FakeLineup());
     await second.start();
     expect((await output(second)).equals(before)).toBe(true);
     expect(second.status().coverage[0]).toMatchObject({ guideNumber: '10', source: 'xtream' });
   });
 
   it('coalesces concurrent refreshes and only re-reads stale inputs on a rebuild', async () => {
-    const lineup = new FakeLineup([channel('1', 'A', { epgId: 'a.tv' })], [xtreamSource(['a.tv'])]);
+    const lineup = new FakeLineup([channel('1', 'A', { epgId: 'a.tv' })], {
+      inputs: [xtreamSource(['a.tv'])],
+    });
     const svc = make(lineup);
     const a = svc.refresh();
     const b = svc.refresh();
@@ -277,10 +279,9 @@ describe('GuideService', () => {
   });
 
   it('keeps user overrides across refreshes and restarts', async () => {
-    const lineup = new FakeLineup(
-      [channel('1', 'A', { epgId: 'a.tv', key: 'k1' })],
-      [xtreamSource(['a.tv', 'b.tv'])],
-    );
+    const lineup = new FakeLineup([channel('1', 'A', { epgId: 'a.tv', key: 'k1' })], {
+      inputs: [xtreamSource(['a.tv', 'b.tv'])],
+    });
     const svc = make(lineup);
     await svc.refresh();
     await svc.setGuideId('k1', 'B.TV');
@@ -303,7 +304,7 @@ describe('GuideService', () => {
   });
 
   it('picks up guides dropped into epg/ without a restart', async () => {
-    const lineup = new FakeLineup([channel('7', 'Local Seven', { epgId: 'seven.tv' })], []);
+    const lineup = new FakeLineup([channel('7', 'Local Seven', { epgId: 'seven.tv' })]);
     const svc = make(lineup);
     await svc.start();
     await svc.refresh();
@@ -328,7 +329,7 @@ describe('GuideService', () => {
     let body: string | Buffer = good;
     srv.routes.set('/g.xml', (_q, res) => res.writeHead(200).end(body));
     const urls = [`${srv.base}/g.xml`, `${srv.base}/missing.xml?token=${SECRET}`];
-    const lineup = new FakeLineup([channel('1', 'A', { epgId: 'a.tv' })], []);
+    const lineup = new FakeLineup([channel('1', 'A', { epgId: 'a.tv' })]);
     const svc = make(lineup, { urls });
     await svc.refresh();
     expect(svc.status().coverage[0]).toMatchObject({ source: 'urls', programmes: 20 });
@@ -360,7 +361,7 @@ describe('GuideService', () => {
   it('writes tvg-ids with lcn when asked, and serves gzip', async () => {
     const lineup = new FakeLineup(
       [channel('1', 'A', { epgId: 'a.tv' }), channel('2', 'B', { epgId: 'a.tv' }), channel('3', 'C')],
-      [xtreamSource(['a.tv'])],
+      { inputs: [xtreamSource(['a.tv'])] },
     );
     const svc = make(lineup, { channelId: 'tvgId' });
     await svc.refresh();
@@ -381,7 +382,7 @@ describe('GuideService', () => {
   });
 
   it('serves a dummy guide for every channel before anything was built', async () => {
-    const lineup = new FakeLineup([channel('1', 'A & B'), channel('2.1', 'Sub')], []);
+    const lineup = new FakeLineup([channel('1', 'A & B'), channel('2.1', 'Sub')]);
     const svc = make(lineup, { dummyBlockMinutes: 120, pastHours: 2, futureDays: 1 });
     const { channels, programmes, complete } = await parse(await output(svc));
     expect(complete).toBe(true);
@@ -392,14 +393,16 @@ describe('GuideService', () => {
   });
 
   it('leaves the guide alone while the lineup is empty', async () => {
-    const svc = make(new FakeLineup([], []));
+    const svc = make(new FakeLineup());
     await svc.refresh();
     expect(svc.status().lastRefresh).toBeNull();
     await expect(readFile(join(dir, 'cache', 'guide.xml'))).rejects.toThrow();
   });
 
   it('streams the guide over HTTP with the right content types, first byte fast', async () => {
-    const lineup = new FakeLineup([channel('1', 'A', { epgId: 'a.tv' })], [xtreamSource(['a.tv'])]);
+    const lineup = new FakeLineup([channel('1', 'A', { epgId: 'a.tv' })], {
+      inputs: [xtreamSource(['a.tv'])],
+    });
     const svc = make(lineup);
     await svc.refresh();
     const http = createServer((req, res) => {

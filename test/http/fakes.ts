@@ -1,7 +1,8 @@
-import { EventEmitter } from 'node:events';
 import type { Writable } from 'node:stream';
-import type { Channel, GuideInput, Lineup, ScanStatus, SourceLimit } from '../../src/model.js';
+import type { Channel } from '../../src/model.js';
 import type { AttachResult, Streamer, TunerUse } from '../../src/http/ports.js';
+
+export { FakeLineup } from '../helpers/fake-lineup.js';
 
 export function channel(guideNumber: string, name: string, extra: Partial<Channel> = {}): Channel {
   return {
@@ -25,42 +26,6 @@ export function channel(guideNumber: string, name: string, extra: Partial<Channe
     ],
     ...extra,
   };
-}
-
-export class FakeLineup extends EventEmitter implements Lineup {
-  scans = 0;
-  aborts = 0;
-  scanning: ScanStatus = { inProgress: false, progress: 0, found: 0 };
-  constructor(
-    public list: Channel[],
-    public tuners = 2,
-  ) {
-    super();
-  }
-  channels(): readonly Channel[] {
-    return this.list;
-  }
-  get(gn: string): Channel | undefined {
-    return this.list.find((c) => c.guideNumber === gn);
-  }
-  tunerCount(): number {
-    return this.tuners;
-  }
-  sourceLimits(): readonly SourceLimit[] {
-    return [];
-  }
-  scanStatus(): ScanStatus {
-    return this.scanning;
-  }
-  async scan(): Promise<void> {
-    this.scans++;
-  }
-  abortScan(): void {
-    this.aborts++;
-  }
-  guideInputs(): readonly GuideInput[] {
-    return [];
-  }
 }
 
 /** Streams `bytes` then ends, or refuses with `refuse`. Records attach options. */

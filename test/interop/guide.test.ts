@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { GuideService } from '../../src/guide/service.js';
@@ -17,26 +16,16 @@ import { readXmltv } from '../../src/guide/xmltv-reader.js';
 import { ingestXmltv } from '../../src/guide/ingest.js';
 import { SpoolWriter } from '../../src/guide/spool.js';
 import { FakeLineup, channel } from '../guide/helpers.js';
+import { repoRoot, requireProgram } from './helpers/env.js';
 
 const run = promisify(execFile);
-const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
-const DATA = resolve(ROOT, '../shared/data');
+const DATA = resolve(repoRoot(), '../shared/data');
 const XMLTV = join(DATA, 'xmltv');
 const DTD = join(DATA, 'dtd', 'xmltv.dtd');
 const PYTHON = '/usr/bin/python3';
 
 function need(path: string, what: string): void {
   if (!existsSync(path)) throw new Error(`interop guide test needs ${what} at ${path}`);
-}
-
-async function which(prog: string): Promise<string> {
-  try {
-    return (await run('sh', ['-c', `command -v ${prog}`])).stdout.trim();
-  } catch {
-    throw new Error(
-      `interop guide test needs the program "${prog}" (apt-get install ${prog === 'xmllint' ? 'libxml2-utils' : 'xmltv-util'})`,
-    );
-  }
 }
 
 // Counts channels, programmes and zero/negative-length programmes with expat.
@@ -149,8 +138,8 @@ describe('guide interop', () => {
     let dir: string;
     let guide: string;
     beforeAll(async () => {
-      await which('xmllint');
-      await which('tv_validate_file');
+      requireProgram('xmllint', 'apt-get install libxml2-utils');
+      requireProgram('tv_validate_file', 'apt-get install xmltv-util');
       dir = await mkdtemp(join(tmpdir(), 'tb-guide-interop-'));
       const epg = join(dir, 'epg');
       const { mkdir } = await import('node:fs/promises');

@@ -6,17 +6,15 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseDefinition, type M3uDefinition, type XtreamDefinition } from '../../src/sources/definition.js';
 import { readM3uSource } from '../../src/sources/m3u.js';
 import { readXtreamSource, XtreamClient } from '../../src/sources/xtream.js';
 import type { SourceSnapshot } from '../../src/sources/types.js';
-import { LineupService } from '../../src/lineup/service.js';
-import { silentLogger } from '../../src/log.js';
 import { startFakeProvider, type FakeProvider } from '../fake-provider/server.js';
+import { makeService } from '../lineup/helpers.js';
+import { repoRoot } from './helpers/env.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const DATA = path.resolve(repoRoot, '../shared/data');
+const DATA = path.resolve(repoRoot(), '../shared/data');
 const M3U = path.join(DATA, 'm3u');
 const XTREAM = path.join(DATA, 'xtream', 'go.xtream-codes');
 
@@ -268,20 +266,10 @@ describe('a lineup from all of it', () => {
       path.join(tuners, 'tnt.json'),
       JSON.stringify({ type: 'xtream', url: fake.url, username: 'U', password: 'P' }),
     );
-    const svc = new LineupService({
-      tunersDir: tuners,
-      dataDir: path.join(dir, 'data'),
-      logger: silentLogger,
-      demo: false,
-      demoConnections: 2,
-      tunerCap: 255,
-      firstNumber: 100,
-      useProviderNumbers: true,
-      qualityPreference: ['FHD', 'HD', 'SD'],
-      hlsVariant: 'lowest',
-      defaultRefreshInterval: 3_600_000,
-      watch: false,
-    });
+    const svc = makeService(
+      { tunersDir: tuners, dataDir: path.join(dir, 'data') },
+      { useProviderNumbers: true, qualityPreference: ['FHD', 'HD', 'SD'] },
+    );
     await svc.start();
     await svc.scan();
     const ch = svc.channels();

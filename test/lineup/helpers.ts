@@ -22,7 +22,10 @@ export async function tempDirs(): Promise<TestDirs> {
   };
 }
 
-export function makeService(dirs: TestDirs, over: Partial<LineupServiceOptions> = {}): LineupService {
+export function makeService(
+  dirs: Pick<TestDirs, 'tunersDir' | 'dataDir'>,
+  over: Partial<LineupServiceOptions> = {},
+): LineupService {
   return new LineupService({
     tunersDir: dirs.tunersDir,
     dataDir: dirs.dataDir,

@@ -20,7 +20,7 @@ let server: ControlServer;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'tb-native-ctl-'));
-  const lineup = new FakeLineup([channel('alpha', '5.1', 'Alpha'), channel('beta', '7', 'Beta')], 2);
+  const lineup = new FakeLineup([channel('alpha', '5.1', 'Alpha'), channel('beta', '7', 'Beta')]);
   native = await createNativeTuning({
     lineup,
     sessions: new FakeSessions(2),

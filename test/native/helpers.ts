@@ -1,11 +1,12 @@
 // Fakes for native-tuning tests: a lineup, a streaming core that feeds a synthetic program into
 // each attached sink, and an output that records what a tuner would send.
-import { EventEmitter } from 'node:events';
 import type { Writable } from 'node:stream';
-import type { Channel, GuideInput, Lineup, ScanStatus, SourceLimit } from '../../src/model.js';
+import type { Channel } from '../../src/model.js';
 import type { NativeSessions } from '../../src/native/tuner.js';
 import type { TunerOutput, OutputStats } from '../../src/native/udp-output.js';
 import { buildPat, buildPmt, sectionToPackets } from '../../src/ts/psi.js';
+
+export { FakeLineup } from '../helpers/fake-lineup.js';
 
 export function channel(key: string, guideNumber: string, name: string): Channel {
   return {
@@ -28,43 +29,6 @@ export function channel(key: string, guideNumber: string, name: string): Channel
       },
     ],
   };
-}
-
-export class FakeLineup extends EventEmitter implements Lineup {
-  scans = 0;
-  constructor(
-    public list: Channel[],
-    public tuners = 2,
-  ) {
-    super();
-  }
-  channels(): readonly Channel[] {
-    return this.list;
-  }
-  get(gn: string): Channel | undefined {
-    return this.list.find((c) => c.guideNumber === gn);
-  }
-  tunerCount(): number {
-    return this.tuners;
-  }
-  sourceLimits(): readonly SourceLimit[] {
-    return [];
-  }
-  scanStatus(): ScanStatus {
-    return { inProgress: false, progress: 100, found: this.list.length };
-  }
-  scan(): Promise<void> {
-    this.scans++;
-    return Promise.resolve();
-  }
-  abortScan(): void {}
-  guideInputs(): readonly GuideInput[] {
-    return [];
-  }
-  set(list: Channel[]): void {
-    this.list = list;
-    this.emit('change');
-  }
 }
 
 /** One TS packet with payload `fill` on `pid`. */

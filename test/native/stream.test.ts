@@ -61,7 +61,7 @@ async function setup(
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   const lineup = new FakeLineup(
     [demo('1', 'test-pattern', 'Test Pattern'), demo('2', 'colour-bars', 'Colour Bars')],
-    tuners,
+    { tuners },
   );
   const mgr = new SessionManager({
     options: { ...DEFAULT_STREAMING, lingerMs: 100 },

@@ -18,7 +18,7 @@ const B = channel('beta', '7', 'Beta');
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'tb-native-'));
-  lineup = new FakeLineup([A, B], 2);
+  lineup = new FakeLineup([A, B]);
   sessions = new FakeSessions(2);
   outputs = [];
   native = await createNativeTuning({
@@ -176,7 +176,7 @@ describe('tuning and status', () => {
     await native.close();
     lineup = new FakeLineup(
       [A, B, ...Array.from({ length: 160 }, (_, i) => channel(`x${i}`, String(100 + i), `X${i}`))],
-      3,
+      { tuners: 3 },
     );
     sessions = new FakeSessions(3);
     native = await createNativeTuning({

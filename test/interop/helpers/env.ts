@@ -22,8 +22,11 @@ export function sharedDataDir(): string {
   return dir;
 }
 
-/** Absolute path of an executable found on PATH (or given as a path); throws when absent. */
-export function requireProgram(name: string): string {
+/**
+ * Absolute path of an executable found on PATH (or given as a path); throws when absent, naming
+ * `install` (e.g. the Debian package to install) when given.
+ */
+export function requireProgram(name: string, install?: string): string {
   const candidates = name.includes('/')
     ? [name]
     : (process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, name));
@@ -35,7 +38,10 @@ export function requireProgram(name: string): string {
       // keep looking
     }
   }
-  throw new Error(`required program "${name}" is not installed or not on PATH (the interop suite needs it)`);
+  const hint = install ? `; ${install}` : '';
+  throw new Error(
+    `required program "${name}" is not installed or not on PATH (the interop suite needs it${hint})`,
+  );
 }
 
 /** Our end (tb0) of the private namespace's veth pair made by ../shared/tools/netns-run. */
