@@ -29,6 +29,8 @@ export class ClientWriter {
   private bytes = 0;
   private drops = 0;
   private skipTimes: number[] = [];
+  /** Output positions where the writes still queued in the sink start, oldest first. */
+  private readonly queued: number[] = [];
   readonly joinedAt: number;
   /** Resolves when the client has left, with the reason. */
   readonly done: Promise<ClientEndReason>;
@@ -71,6 +73,15 @@ export class ClientWriter {
     return this.blockedOnDrain;
   }
 
+  /**
+   * Oldest output position the sink may still read from memory (a write accepted but not yet
+   * flushed to the socket), or Infinity. Memory before it can be reused. A destroyed sink
+   * writes nothing more, whatever it had queued.
+   */
+  get pinnedPos(): number {
+    return this.queued.length > 0 && !this.sink.destroyed ? this.queued[0]! : Infinity;
+  }
+
   /** Output bytes the ring holds that this client has not been given yet. */
   get backlog(): number {
     return this.ring.bytesFrom(this.cursor);
@@ -91,33 +102,43 @@ export class ClientWriter {
     if (this.cursor >= end) return;
     // Ring chunks are split at keyframes but usually sit side by side in memory: adjacent ones
     // go out as one view, so a client gets one large write per pump instead of one per chunk.
-    let pending: Buffer | undefined;
+    let run: Buffer | undefined;
+    let runPos = 0;
     let corked = false;
-    while (this.cursor < end) {
+    while (this.cursor < end && !this.blockedOnDrain) {
       const chunk = this.ring.get(this.cursor++);
       if (!chunk) continue;
       const d = chunk.data;
-      this.bytes += d.length;
-      if (pending && pending.buffer === d.buffer && pending.byteOffset + pending.length === d.byteOffset) {
-        pending = Buffer.from(d.buffer, pending.byteOffset, pending.length + d.length);
+      if (run && run.buffer === d.buffer && run.byteOffset + run.length === d.byteOffset) {
+        run = Buffer.from(d.buffer, run.byteOffset, run.length + d.length);
         continue;
       }
-      if (pending) {
+      if (run) {
         if (!corked) this.sink.cork();
         corked = true;
-        if (!this.sink.write(pending)) {
-          pending = undefined;
-          this.cursor--; // `chunk` was not written: it goes out after 'drain'
-          this.bytes -= d.length;
-          this.blockedOnDrain = true;
-          break;
-        }
+        this.write(run, runPos);
       }
-      pending = d;
+      run = d;
+      runPos = chunk.pos;
     }
-    if (pending && !this.sink.write(pending)) this.blockedOnDrain = true;
+    if (run) {
+      if (this.blockedOnDrain)
+        this.cursor--; // the last chunk read was not written: after 'drain'
+      else this.write(run, runPos);
+    }
     if (corked) this.sink.uncork();
   }
+
+  private write(data: Buffer, pos: number): void {
+    this.bytes += data.length;
+    this.queued.push(pos);
+    if (!this.sink.write(data, this.flushed)) this.blockedOnDrain = true;
+  }
+
+  /** Writes complete in order: the oldest queued one is out of our memory. */
+  private readonly flushed = (): void => {
+    this.queued.shift();
+  };
 
   /** Flush what is left and end the sink (session ended). */
   end(): void {

@@ -50,6 +50,11 @@ export class Ring {
     return this.total;
   }
 
+  /** Output position of the oldest byte still held (== endPos when empty). */
+  get firstPos(): number {
+    return this.chunks[this.head]?.pos ?? this.total;
+  }
+
   /** Bytes between the chunk at `seq` (or the oldest held, when evicted) and the newest byte. */
   bytesFrom(seq: number): number {
     if (seq >= this.next) return 0;

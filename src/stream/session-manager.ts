@@ -12,6 +12,7 @@ import { ConnectionLimiter, type AccountUsage } from './limiter.js';
 import type { StreamingOptions } from './options.js';
 import { Splicer } from '../ts/splicer.js';
 import { Session, type SessionInfo, type SwitchRecord } from './session.js';
+import { RecyclingSlabs } from './slab-pool.js';
 import type { SplicerPort } from './splicer-port.js';
 import type { FfmpegProfile } from './upstream/ffmpeg-args.js';
 import { LoopUpstream } from './upstream/loop.js';
@@ -193,6 +194,8 @@ export class SessionManager extends EventEmitter {
       headersMs: this.o.timeouts?.headersMs ?? options.validateTimeoutMs,
       bodyMs: this.o.timeouts?.bodyMs ?? options.stallMs * 2,
     };
+    // Our own splicer writes into memory the session recycles; an injected one keeps its own.
+    const memory = this.o.createSplicer ? undefined : new RecyclingSlabs();
     const session = new Session({
       channel,
       tuner,
@@ -200,7 +203,8 @@ export class SessionManager extends EventEmitter {
       limiter: this.limiter,
       backoff: this.backoff,
       logger: this.log,
-      splicer: this.o.createSplicer?.() ?? new Splicer(),
+      splicer: this.o.createSplicer?.() ?? new Splicer({ memory }),
+      memory,
       fallback: () => this.fallbackState(),
       open: (c, profile) => this.open(c, profile, timeouts),
       openSlate: async (height) => {

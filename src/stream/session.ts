@@ -3,6 +3,8 @@
 // preferred → next candidate by priority → "channel unavailable" slate, with null/PSI
 // keepalive in every gap, bounded hold-and-retry when everything fails, and recovery probes
 // that switch back to a better source once it has proven stable.
+import { ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import type { Logger } from '../log.js';
 import type { Channel, StreamCandidate } from '../model.js';
@@ -12,6 +14,7 @@ import { OutputBatcher } from './batcher.js';
 import { ClientWriter, type ClientPolicy, type ClientStats } from './client.js';
 import type { ConnectionLimiter } from './limiter.js';
 import { Ring } from './ring.js';
+import type { RecyclingSlabs } from './slab-pool.js';
 import { SourceRun, type RunEvents, type RunFailure } from './source-run.js';
 import type { CodecSignature, SplicerPort } from './splicer-port.js';
 import { signatureOf } from '../ts/signature.js';
@@ -23,8 +26,14 @@ export type SessionState = 'starting' | 'live' | 'fallback' | 'slate' | 'ended';
 
 export interface SwitchRecord {
   readonly at: number;
+  /** What clients saw before: a candidate's masked label, 'slate' or 'none'. */
   readonly from: string;
+  /** What they see now: a candidate's masked label or 'slate'. */
   readonly to: string;
+  /** Source id behind `from`, when it is a candidate (absent for 'slate' and 'none'). */
+  readonly fromSource?: string;
+  /** Source id behind `to`, when it is a candidate. */
+  readonly toSource?: string;
   readonly reason: string;
   readonly gapMs: number;
 }
@@ -62,6 +71,8 @@ export interface SessionDeps {
   readonly backoff: Backoff;
   readonly logger: Logger;
   readonly splicer: SplicerPort;
+  /** The splicer's output memory, when it is recycled: told what the ring and clients still need. */
+  readonly memory?: RecyclingSlabs;
   readonly fallback: () => { manual: boolean; auto: boolean };
   readonly open: (c: StreamCandidate, profile: FfmpegProfile | undefined) => Promise<Upstream>;
   /** The "channel unavailable" slate closest to `height`. */
@@ -97,6 +108,8 @@ export class Session {
   readonly startedAt: number;
   readonly ring: Ring;
   private readonly clients = new Set<ClientWriter>();
+  /** Clients gone whose sinks may still be flushing writes: their memory is not reused yet. */
+  private readonly leaving = new Set<ClientWriter>();
   private readonly switches: SwitchRecord[] = [];
   private readonly log: Logger;
   private readonly now: () => number;
@@ -175,6 +188,9 @@ export class Session {
 
   /** Add a client; it starts at the newest keyframe (or the cold-tune PSI). */
   join(sink: Writable, address: string, signal?: AbortSignal): ClientWriter {
+    // Output memory is recycled once written chunks have reached the socket; a sink of another
+    // kind may hold on to them after its write callback, so recycling stops for good.
+    if (!(sink instanceof ServerResponse || sink instanceof Socket)) this.d.memory?.disable();
     const w = new ClientWriter(this.ring, sink, address, this.policy, this.now, signal, () =>
       this.updateFlow(),
     );
@@ -182,6 +198,7 @@ export class Session {
     this.emptySince = undefined;
     void w.done.then((reason) => {
       this.clients.delete(w);
+      if (w.pinnedPos !== Infinity) this.leaving.add(w);
       this.updateFlow();
       this.log.info({ client: address, reason, drops: w.stats.drops }, 'client left');
       if (this.clients.size === 0 && !this.ended) this.emptySince = this.now();
@@ -376,6 +393,12 @@ export class Session {
 
   private readonly runEvents: RunEvents = {
     ready: (run) => this.onReady(run),
+    layout: (run) => {
+      // Cold tune: the client has had only PAT and null packets; the PMT can go out now.
+      const pmt = run.analyzer.state.pmt;
+      if (run !== this.pending || this.everLive || !pmt || !this.d.splicer.announce?.(pmt)) return;
+      this.output(this.d.splicer.psi(), [], this.now());
+    },
     data: (run, packets) => {
       if (run !== this.active) return;
       this.bytesIn += packets.length;
@@ -481,7 +504,12 @@ export class Session {
     const c = run.candidate;
     this.d.backoff.succeed(candidateKey(c));
     this.state = this.indexOf(c) === 0 ? 'live' : 'fallback';
-    this.record(from, c.label, reason, gapMs, c.sourceId); // listeners see the switch before its bytes
+    // Listeners see the switch before its bytes.
+    this.record(
+      { from, to: c.label, fromSource: old?.candidate.sourceId, toSource: c.sourceId },
+      reason,
+      gapMs,
+    );
     this.d.splicer.begin(`${c.sourceId}#${++this.spliceCount}`);
     for (const b of run.goLive(() => this.d.splicer.health)) this.feed(b);
     // Cold tune: nothing was played before, so release the first keyframe's PES at once
@@ -494,11 +522,24 @@ export class Session {
     if (old) void old.close();
   }
 
-  private record(from: string, to: string, reason: string, gapMs: number, sourceId?: string): void {
-    const r: SwitchRecord = { at: Date.now(), from, to, reason, gapMs };
+  private record(
+    w: { from: string; to: string; fromSource?: string; toSource?: string },
+    reason: string,
+    gapMs: number,
+  ): void {
+    const { from, to, fromSource, toSource } = w;
+    const r: SwitchRecord = {
+      at: Date.now(),
+      from,
+      to,
+      ...(fromSource !== undefined && { fromSource }),
+      ...(toSource !== undefined && { toSource }),
+      reason,
+      gapMs,
+    };
     this.switches.push(r);
     if (this.switches.length > MAX_SWITCHES_KEPT) this.switches.shift();
-    this.log.info({ source: sourceId, from, to, reason, gapMs }, 'switch');
+    this.log.info({ source: toSource, fromSource, from, to, reason, gapMs }, 'switch');
     this.d.events.switch(this, { ...r, guideNumber: this.guideNumber });
   }
 
@@ -545,7 +586,7 @@ export class Session {
         this.slate = slate;
         const gapMs = this.gapSince === undefined ? 0 : Math.round(this.now() - this.gapSince);
         this.state = 'slate';
-        this.record('none', 'slate', this.lastFailReason, gapMs);
+        this.record({ from: 'none', to: 'slate' }, this.lastFailReason, gapMs);
         this.d.splicer.begin(`slate#${++this.spliceCount}`);
         upstream.start({
           data: (b) => {
@@ -609,8 +650,21 @@ export class Session {
     if (this.pumpTimer) clearTimeout(this.pumpTimer);
     this.pumpTimer = undefined;
     this.lastPumpAt = this.now();
-    for (const b of this.batch.take()) this.ring.append(b.data, b.rapOffsets, this.lastPumpAt);
-    for (const c of this.clients) c.pump();
+    const mem = this.d.memory;
+    for (const b of this.batch.take()) {
+      this.ring.append(b.data, b.rapOffsets, this.lastPumpAt);
+      mem?.appended(b.data, this.ring.endPos);
+    }
+    let safe = this.ring.firstPos;
+    for (const c of this.clients) {
+      c.pump();
+      safe = Math.min(safe, c.pinnedPos);
+    }
+    for (const c of this.leaving) {
+      if (c.pinnedPos === Infinity) this.leaving.delete(c);
+      else safe = Math.min(safe, c.pinnedPos);
+    }
+    mem?.recycle(safe);
     this.updateFlow();
   }
 

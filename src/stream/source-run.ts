@@ -24,6 +24,8 @@ export interface RunFailure {
 export interface RunEvents {
   /** Validation passed (PAT, PMT, PCR, video random-access point). */
   ready(run: SourceRun): void;
+  /** The gate has parsed the source's PMT (`run.analyzer.state.pmt`), usually long before `ready`. */
+  layout?(run: SourceRun): void;
   /**
    * Live-mode bytes, exactly as received (not aligned: the splicer aligns and parses them once;
    * the analyzer and aligner of the gate are off the hot path by then).
@@ -58,6 +60,7 @@ export class SourceRun {
   private pmt?: Buffer;
   private closing?: Promise<void>;
   private failedOnce = false;
+  private layoutSeen = false;
   private paused = false;
   /** Live: what the consumer of our bytes (the splicer) learnt about them, for the watchdog. */
   private liveHealth?: () => SourceCounters;
@@ -206,6 +209,10 @@ export class SourceRun {
     if (packets.length === 0) return;
     this.analyzer.push(packets);
     this.watchdog?.observe(now, this.analyzer.state);
+    if (!this.layoutSeen && this.analyzer.state.pmt) {
+      this.layoutSeen = true;
+      this.events.layout?.(this);
+    }
     this.keep(packets);
     if (this.bufferedBytes > this.opts.maxBufferBytes) {
       // No random-access point for this long: a GOP that big is not a source we can splice in.

@@ -2,6 +2,7 @@
 // program that every source is spliced into. A narrow interface so the session can be driven
 // with a stand-in in tests.
 import type { CodecSignature } from '../ts/signature.js';
+import type { SourcePmt } from '../ts/splicer.js';
 import type { SourceCounters } from './watchdog.js';
 
 export type { CodecSignature } from '../ts/signature.js';
@@ -13,8 +14,13 @@ export interface SplicerPort {
   push(chunk: Buffer): { data: Buffer; rapOffsets: readonly number[] };
   /** Everything held back (an unfinished video PES), e.g. at cold tune. */
   flush?(): { data: Buffer; rapOffsets: readonly number[] };
-  /** PAT + PMT of the output program (empty before the first source went live). */
+  /** PAT + PMT of the output program (the PAT alone while no layout is known). */
   psi(): Buffer;
+  /**
+   * Before anything went live: the first source's layout from its PMT, so PSI can go out
+   * before its first keyframe. True when the PSI changed.
+   */
+  announce?(pmt: SourcePmt): boolean;
   /** Bytes that keep a client's connection alive during a gap (PSI + null packets). */
   keepalive(): Buffer;
   /** False when splicing `sig` raw would change the output's codecs or picture size. */

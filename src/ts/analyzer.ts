@@ -12,6 +12,8 @@ export interface AnalyzedStream {
   readonly streamType: number;
   readonly kind: StreamKind;
   readonly codec: string;
+  /** Raw ES_info descriptors (language, AC-3 …), for an output PMT announced before going live. */
+  readonly descriptors?: Buffer;
 }
 
 export interface AnalyzerState {
@@ -124,11 +126,12 @@ export class StreamAnalyzer {
     const prog = this.state.pat?.programs[0]?.programNumber;
     if (prog !== undefined && r.value.programNumber !== prog) return;
     this.lastPmtSection = section;
-    const streams = r.value.streams.map(({ pid, streamType, kind, codec }) => ({
+    const streams = r.value.streams.map(({ pid, streamType, kind, codec, descriptors }) => ({
       pid,
       streamType,
       kind,
       codec,
+      descriptors,
     }));
     const video = streams.find((x) => x.kind === 'video');
     const audio = streams.find((x) => x.kind === 'audio');

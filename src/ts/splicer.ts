@@ -6,13 +6,15 @@
 //   - One program-wide offset rebases PCR/PTS/DTS so the timeline continues after the last
 //     output (plus the wall-clock gap, so latency does not grow with each outage).
 //   - PAT/PMT are re-emitted right before every video RAP and every psiIntervalMs of PCR time.
+//   - The PAT is fixed and goes out from the start; the PMT once a layout is known (announce(),
+//     or the first source going live).
 // Packets are rewritten in place in the caller's buffers (PID, CC, PCR, PTS/DTS), then copied
-// once into the output chunk.
+// once into the output chunk. The common packet (payload only, no PUSI, video/audio PID) takes
+// an inline fast path; the walk also keeps the source's health for the watchdog.
 import { PacketAligner } from './aligner.js';
 import { OUTPUT, PAT_PID, PCR_WRAP, SYNC, TS_PACKET_SIZE as P } from './constants.js';
 import {
   afcOf,
-  ccOf,
   clearDiscontinuity,
   hasPayload,
   isDiscontinuity,
@@ -28,7 +30,7 @@ import { buildPat, buildPmt, parsePat, parsePmt, sectionToPackets, type PmtStrea
 import { isVideoRap, videoSizeAt } from './rap.js';
 import { Pieces } from './pieces.js';
 import { SectionAssembler } from './section-assembler.js';
-import { Slab } from './slab.js';
+import { Slab, type ChunkMemory } from './slab.js';
 import { signaturesCompatible, type CodecSignature } from './signature.js';
 
 export type { CodecSignature } from './signature.js';
@@ -38,6 +40,11 @@ export interface SplicerOptions {
   psiIntervalMs?: number;
   /** Wall clock in ms (default performance.now); injectable for tests. */
   now?: () => number;
+  /**
+   * Memory for output chunks (default: fresh 1 MiB slabs, left to the garbage collector). A
+   * session passes memory it recycles once its ring and clients are done with it.
+   */
+  memory?: ChunkMemory;
 }
 
 export interface SpliceOutput {
@@ -59,6 +66,17 @@ export interface SourceHealth {
   ccErrors: number;
   /** TEI set, bad sync byte, reserved AFC, impossible adaptation field length, bytes lost to sync. */
   corruptPackets: number;
+}
+
+/** A source's program layout as its PMT gives it (what the output PMT is derived from). */
+export interface SourcePmt {
+  readonly pcrPid: number;
+  readonly streams: readonly {
+    readonly pid: number;
+    readonly streamType: number;
+    readonly kind: string;
+    readonly descriptors?: Uint8Array;
+  }[];
 }
 
 export interface SplicerStats {
@@ -87,7 +105,7 @@ export class Splicer {
   private readonly psiInterval: number;
   private readonly now: () => number;
   private readonly aligner = new PacketAligner();
-  private readonly slab = new Slab();
+  private readonly slab: ChunkMemory;
   private readonly patSection = buildPat({
     transportStreamId: OUTPUT.transportStreamId,
     programs: [{ programNumber: OUTPUT.programNumber, pmtPid: OUTPUT.pmtPid }],
@@ -120,7 +138,8 @@ export class Splicer {
   // Output (kept across sources).
   private readonly cc = new Uint8Array([15, 15, 15, 15]);
   private pmtSection: Buffer | undefined;
-  private psiTemplate: Buffer = EMPTY;
+  /** PAT (fixed) + PMT (once a layout is known): copied, with CCs set, whenever PSI goes out. */
+  private psiTemplate: Buffer;
   private pmtVersion = 0;
   private sig: CodecSignature | undefined;
   private lastOutPcr = -1;
@@ -133,16 +152,24 @@ export class Splicer {
   private lastAudioPts = -1;
   private audioStep = 1920;
 
-  // Pieces of output not yet returned; those from index `hold` on belong to an unfinished video PES.
+  // Output not yet returned; bytes from `holdAt` on belong to an unfinished video PES.
   private readonly pieces = new Pieces();
-  private hold = 0;
-  private rapPieces: number[] = [];
+  private holdAt = 0;
+  /** Video and audio CCs as they were at `holdAt`: restored when the held bytes are discarded. */
+  private readonly ccAtHold = new Uint8Array([15, 15]);
+  /** Positions in the pending output where a client can join (PSI before a RAP). */
+  private raps: number[] = [];
+  /** Inserted PSI copies in the pending output (position, length): their CCs are set on the way out. */
+  private psiAt: number[] = [];
+  private psiLen: number[] = [];
   private runBuf: Buffer = EMPTY;
   private runStart = -1;
 
   constructor(opts: SplicerOptions = {}) {
     this.psiInterval = (opts.psiIntervalMs ?? 100) * 27_000;
     this.now = opts.now ?? (() => performance.now());
+    this.slab = opts.memory ?? new Slab();
+    this.psiTemplate = sectionToPackets(PAT_PID, this.patSection, 0).packets;
   }
 
   get signature(): CodecSignature | undefined {
@@ -192,19 +219,33 @@ export class Splicer {
       this.alignerDropped = dropped;
     }
     if (wasLive || this.phase === 'live') this.lastOutAt = this.now();
-    const held = this.pieces.bytes(this.hold);
-    return this.emit(held > MAX_HOLD_BYTES ? this.pieces.length : this.hold);
+    const held = this.pieces.total - this.holdAt;
+    return this.emit(held > MAX_HOLD_BYTES ? this.pieces.total : this.holdAt);
   }
 
   /** Everything held back, e.g. when the last source ended for good. */
   flush(): SpliceOutput {
-    return this.emit(this.pieces.length);
+    return this.emit(this.pieces.total);
   }
 
-  /** PAT + PMT with the output's CCs; empty until a source has gone live. */
+  /**
+   * The first source's layout, known (from its PMT) before it reaches a keyframe: from now on
+   * psi() and keepalive() carry the output PMT it will get, so a cold-tuned client sees a
+   * valid program at once. Ignored once a source has been live (the output is established
+   * and only a source going live may change it). True when the PSI changed.
+   */
+  announce(pmt: SourcePmt): boolean {
+    if (this.sig !== undefined) return false;
+    const video = pmt.streams.find((s) => s.kind === 'video');
+    if (!video) return false;
+    const audio = pmt.streams.find((s) => s.kind === 'audio');
+    return this.setPmt(video.streamType, audio, audio !== undefined && pmt.pcrPid === audio.pid);
+  }
+
+  /** PAT + PMT with the output's CCs (the PAT alone until a layout is known). */
   psi(): Buffer {
     const psi = this.rawPsi();
-    this.assignCc(psi);
+    this.assignPsiCc(psi, 0, psi.length);
     return psi;
   }
 
@@ -218,30 +259,17 @@ export class Splicer {
   }
 
   /**
-   * Continuity counters are given at the moment bytes leave the splicer, so held-back packets
-   * that get discarded never consume a count, and keepalives interleave correctly.
+   * Output CCs of PAT/PMT packets in buf[from, to), given when they leave the splicer so they
+   * follow output order (keepalive PSI goes out while a PES is still held). Video and audio get
+   * theirs as they are kept, and roll back if held bytes are discarded.
    */
-  private assignCc(buf: Buffer): void {
+  private assignPsiCc(buf: Buffer, from: number, to: number): void {
     const cc = this.cc;
-    for (let off = 0; off < buf.length; off += P) {
-      const pid = pidOf(buf, off);
-      const i =
-        pid === OUTPUT.videoPid
-          ? CC_VIDEO
-          : pid === OUTPUT.audioPid
-            ? CC_AUDIO
-            : pid === PAT_PID
-              ? CC_PAT
-              : pid === OUTPUT.pmtPid
-                ? CC_PMT
-                : -1;
-      if (i < 0) continue;
+    for (let off = from; off < to; off += P) {
+      const i = pidOf(buf, off) === PAT_PID ? CC_PAT : CC_PMT;
       const next = hasPayload(buf, off) ? (cc[i]! + 1) & 15 : cc[i]!;
       cc[i] = next;
-      if (ccOf(buf, off) !== next) {
-        setCc(buf, off, next);
-        this.stats.ccRewritten++;
-      }
+      setCc(buf, off, next);
     }
   }
 
@@ -263,30 +291,41 @@ export class Splicer {
     this.videoCcIn = -1;
     this.audioCcIn = -1;
     this.audioWaiting = false;
-    // The unfinished video PES of the previous source must not reach clients.
-    this.pieces.truncate(this.hold);
-    this.rapPieces = this.rapPieces.filter((i) => i < this.hold);
+    // The unfinished video PES of the previous source must not reach clients, nor use up CCs.
+    const at = this.holdAt;
+    this.pieces.truncate(at);
+    this.raps = this.raps.filter((p) => p < at);
+    while (this.psiAt.length > 0 && this.psiAt[this.psiAt.length - 1]! >= at) {
+      this.psiAt.pop();
+      this.psiLen.pop();
+    }
+    this.cc[CC_VIDEO] = this.ccAtHold[0]!;
+    this.cc[CC_AUDIO] = this.ccAtHold[1]!;
   }
 
-  /** Copy pieces [0, upTo) into one owned chunk (consecutive chunks are adjacent in the slab). */
+  /** The first `upTo` pending bytes as one owned chunk (consecutive chunks are adjacent in the slab). */
   private emit(upTo: number): SpliceOutput {
     if (upTo === 0) return { data: EMPTY, rapOffsets: [] };
-    const out = this.slab.take(this.pieces.bytes(0, upTo));
-    this.pieces.copyTo(out, upTo);
-    this.assignCc(out);
-    const rapOffsets: number[] = [];
-    let pos = 0;
-    let r = 0;
-    for (let i = 0; i < upTo; i++) {
-      while (this.rapPieces[r] === i) {
-        rapOffsets.push(pos);
-        r++;
-      }
-      pos += this.pieces.size(i);
+    const out = this.slab.take(upTo);
+    this.pieces.take(out, upTo);
+    let k = 0;
+    for (; k < this.psiAt.length && this.psiAt[k]! < upTo; k++) {
+      this.assignPsiCc(out, this.psiAt[k]!, this.psiAt[k]! + this.psiLen[k]!);
     }
-    this.pieces.shift(upTo);
-    if (this.rapPieces.length > 0) this.rapPieces = this.rapPieces.slice(r).map((i) => i - upTo);
-    this.hold = Math.max(0, this.hold - upTo);
+    if (this.psiAt.length > 0) {
+      this.psiAt = this.psiAt.slice(k).map((p) => p - upTo);
+      this.psiLen = this.psiLen.slice(k);
+    }
+    const rapOffsets: number[] = [];
+    let r = 0;
+    for (; r < this.raps.length && this.raps[r]! < upTo; r++) rapOffsets.push(this.raps[r]!);
+    if (this.raps.length > 0) this.raps = this.raps.slice(r).map((p) => p - upTo);
+    this.holdAt = Math.max(0, this.holdAt - upTo);
+    if (this.pieces.total === 0) {
+      // Nothing held any more: a later discard has nothing to give back.
+      this.ccAtHold[0] = this.cc[CC_VIDEO]!;
+      this.ccAtHold[1] = this.cc[CC_AUDIO]!;
+    }
     return { data: out, rapOffsets };
   }
 
@@ -300,6 +339,11 @@ export class Splicer {
     let live = this.phase === 'live';
     let vPid = this.srcVideoPid;
     let aPid = this.srcAudioPid;
+    // Output video/audio CCs in locals; written back around the slow path.
+    const ccs = this.cc;
+    let cc0 = ccs[CC_VIDEO]!;
+    let cc1 = ccs[CC_AUDIO]!;
+    let rewritten = 0;
     for (let off = 0; off < part.length; off += P) {
       const b1 = part[off + 1]!;
       const b3 = part[off + 3]!;
@@ -307,29 +351,43 @@ export class Splicer {
         const pid = ((b1 & 0x1f) << 8) | part[off + 2]!;
         const cc = b3 & 0x0f;
         let last = -2;
+        let next = 0;
         if (pid === vPid) {
           last = this.videoCcIn;
           this.videoCcIn = cc;
+          next = cc0 = (cc0 + 1) & 15;
           part[off + 1] = (b1 & 0xe0) | (OUTPUT.videoPid >> 8);
           part[off + 2] = OUTPUT.videoPid & 0xff;
         } else if (pid === aPid && !this.audioWaiting) {
           last = this.audioCcIn;
           this.audioCcIn = cc;
+          next = cc1 = (cc1 + 1) & 15;
           part[off + 1] = (b1 & 0xe0) | (OUTPUT.audioPid >> 8);
           part[off + 2] = OUTPUT.audioPid & 0xff;
         }
         if (last !== -2) {
           if (last >= 0 && cc !== last && cc !== ((last + 1) & 0x0f)) this.health.ccErrors++;
+          if (cc !== next) {
+            part[off + 3] = (b3 & 0xf0) | next;
+            rewritten++;
+          }
           if (this.runStart < 0) this.runStart = off;
           continue;
         }
       }
+      ccs[CC_VIDEO] = cc0;
+      ccs[CC_AUDIO] = cc1;
       this.packet(part, off);
+      cc0 = ccs[CC_VIDEO]!;
+      cc1 = ccs[CC_AUDIO]!;
       // PSI, a RAP or a PMT change may have moved the source on.
       live = this.phase === 'live';
       vPid = this.srcVideoPid;
       aPid = this.srcAudioPid;
     }
+    ccs[CC_VIDEO] = cc0;
+    ccs[CC_AUDIO] = cc1;
+    this.stats.ccRewritten += rewritten;
   }
 
   /** Close the current run of kept packets before `off`. */
@@ -344,7 +402,10 @@ export class Splicer {
 
   private insertPsi(off: number, rap: boolean): void {
     this.cut(off);
-    if (rap) this.rapPieces.push(this.pieces.length);
+    const at = this.pieces.total;
+    if (rap) this.raps.push(at);
+    this.psiAt.push(at);
+    this.psiLen.push(this.psiTemplate.length);
     this.pieces.add(this.psiTemplate, 0, this.psiTemplate.length); // copied, CCs set, when emitted
     this.psiSincePcr = true;
   }
@@ -414,8 +475,9 @@ export class Splicer {
   private video(b: Buffer, off: number, afc: number, pusi: boolean): void {
     if (pusi) {
       // Everything before a new video PES is complete and may go out; from here on it is held.
-      this.cut(off);
-      this.hold = this.pieces.length;
+      this.holdAt = this.pieces.total + (this.runStart >= 0 ? off - this.runStart : 0);
+      this.ccAtHold[0] = this.cc[CC_VIDEO]!;
+      this.ccAtHold[1] = this.cc[CC_AUDIO]!;
       if (isVideoRap(b, off, this.srcVideo!.codec)) this.insertPsi(off, true);
     }
     this.rewrite(b, off, OUTPUT.videoPid, afc);
@@ -470,10 +532,17 @@ export class Splicer {
     this.keep(off);
   }
 
-  /** PID, discontinuity flag and PCR of a packet that goes out (CC is assigned in emit). */
+  /** PID, CC, discontinuity flag and PCR of a packet that goes out. */
   private rewrite(b: Buffer, off: number, outPid: number, afc: number): void {
     b[off + 1] = (b[off + 1]! & 0xe0) | (outPid >> 8);
     b[off + 2] = outPid & 0xff;
+    const i = outPid === OUTPUT.videoPid ? CC_VIDEO : CC_AUDIO;
+    const next = (afc & 1) !== 0 ? (this.cc[i]! + 1) & 15 : this.cc[i]!;
+    this.cc[i] = next;
+    if ((b[off + 3]! & 0x0f) !== next) {
+      b[off + 3] = (b[off + 3]! & 0xf0) | next;
+      this.stats.ccRewritten++;
+    }
     if (afc === 1) return; // no adaptation field: no flags, no PCR
     if (isDiscontinuity(b, off)) clearDiscontinuity(b, off); // we rebase, so there is none
     const pcr = readPcr(b, off);
@@ -563,26 +632,34 @@ export class Splicer {
   /** Output PMT from the live source's stream types; the version moves only when they change. */
   private updatePmt(): void {
     const audio = this.srcAudio;
-    const pcrOnAudio = audio !== undefined && this.srcPcrPid === audio.pid;
+    this.setPmt(this.srcVideo!.streamType, audio, audio !== undefined && this.srcPcrPid === audio.pid);
+  }
+
+  private setPmt(
+    videoType: number,
+    audio: { streamType: number; descriptors?: Uint8Array } | undefined,
+    pcrOnAudio: boolean,
+  ): boolean {
     const section = (version: number): Buffer =>
       buildPmt({
         programNumber: OUTPUT.programNumber,
         version,
         pcrPid: pcrOnAudio ? OUTPUT.audioPid : OUTPUT.videoPid,
         streams: [
-          { streamType: this.srcVideo!.streamType, pid: OUTPUT.videoPid },
+          { streamType: videoType, pid: OUTPUT.videoPid },
           ...(audio
             ? [{ streamType: audio.streamType, pid: OUTPUT.audioPid, descriptors: audio.descriptors }]
             : []),
         ],
       });
     const candidate = section(this.pmtVersion);
-    if (this.pmtSection?.equals(candidate)) return;
+    if (this.pmtSection?.equals(candidate)) return false;
     if (this.pmtSection) this.pmtVersion = (this.pmtVersion + 1) & 31;
     this.pmtSection = section(this.pmtVersion);
     this.psiTemplate = Buffer.concat([
       sectionToPackets(PAT_PID, this.patSection, 0).packets,
       sectionToPackets(OUTPUT.pmtPid, this.pmtSection, 0).packets,
     ]);
+    return true;
   }
 }

@@ -6,6 +6,7 @@ import { remapClip } from '../fake-provider/streams.js';
 import { loadClips, record, rig, sleep, until, type Recording, type Rig } from './harness.js';
 import type { SwitchRecord } from '../../src/stream/session-manager.js';
 import { OUTPUT } from '../../src/ts/constants.js';
+import { pidOf } from '../../src/ts/packet.js';
 
 async function expectCleanOutput(
   expect: ExpectStatic,
@@ -61,7 +62,12 @@ describe.concurrent('recovery and fallback', () => {
     // probe interval + back-off + validation + stability, with slack for a loaded machine
     expect(performance.now() - t0).toBeLessThan(6000);
     const back = sw.at(-1)!;
-    expect(back).toMatchObject({ to: 's0/a', reason: 'recovered', gapMs: 0 });
+    // Live to live: both ends carry their source ids beside the (masked) labels.
+    expect(back).toMatchObject({ from: 's1/b', fromSource: 's1', to: 's0/a', toSource: 's0' });
+    expect(back).toMatchObject({ reason: 'recovered', gapMs: 0 });
+    // The first switch came from nothing: no source id on that side.
+    expect(sw[0]).toMatchObject({ from: 'none', to: 's0/a', toSource: 's0' });
+    expect(sw[0]!.fromSource).toBeUndefined();
     await sleep(1000);
     expect(r.mgr.sessions()[0]).toMatchObject({ state: 'live', sourceId: 's0' });
     await expectCleanOutput(expect, rec, r, 40);
@@ -85,6 +91,8 @@ describe.concurrent('recovery and fallback', () => {
     await r.mgr.attach(r.channel([{ id: 'a' }, { id: 'b' }]), rec.sink, { client: 'c' });
     rec.sink.resume();
     await until(() => sw.some((s) => s.to === 'slate'), 3000, 'slate');
+    const toSlate = sw.find((s) => s.to === 'slate')!;
+    expect([toSlate.fromSource, toSlate.toSource]).toEqual([undefined, undefined]); // no source behind it
     expect(rec.firstByteMs()).toBeLessThan(100);
     await ended;
     const total = performance.now() - t0;
@@ -198,6 +206,7 @@ describe.concurrent('recovery and fallback', () => {
     await r.mgr.attach(r.channel([{ id: 'a' }, { id: 'b' }]), rec.sink, { client: 'c' });
     await sleep(2500);
     expect(rec.firstByteMs()).toBeLessThan(50);
+    expect(pidOf(rec.bytes(), 0)).toBe(0); // the fixed PAT first, not just null packets
     expect(rec.maxSilenceMs()).toBeLessThan(1000);
     expect(r.mgr.sessions()[0]?.state).toBe('slate');
     expect(r.streams.opens('b')).toBe(0); // auto fallback off: only the preferred source is tried
@@ -219,7 +228,13 @@ describe.concurrent('recovery and fallback', () => {
     await until(() => sw.length === 1, 4000, 'live');
     expect(r.mgr.forceSwitch('7', 's1')).toBe(true);
     await until(() => sw.length === 2, 4000, 'forced switch');
-    expect(sw[1]).toMatchObject({ to: 's1/b', reason: 'manual' });
+    expect(sw[1]).toMatchObject({
+      to: 's1/b',
+      toSource: 's1',
+      from: 's0/a',
+      fromSource: 's0',
+      reason: 'manual',
+    });
     await sleep(1500); // pinned: no switch back although the preferred source is fine
     expect(sw).toHaveLength(2);
     r.mgr.setManualFallback(true);

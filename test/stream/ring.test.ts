@@ -42,6 +42,22 @@ describe('Ring', () => {
     expect(r.get(2)).toBeUndefined();
   });
 
+  it('tracks output byte positions: where each chunk starts, the tail, what a cursor has left', () => {
+    const r = new Ring({ maxAgeMs: 10_000, maxBytes: 188 * 6 });
+    r.append(pk(2), [], 0);
+    r.append(pk(3), [188], 1);
+    expect([r.get(0)!.pos, r.get(1)!.pos, r.get(2)!.pos]).toEqual([0, 376, 564]);
+    expect(r.endPos).toBe(5 * 188);
+    expect(r.bytesFrom(1)).toBe(3 * 188);
+    expect(r.bytesFrom(r.nextSeq)).toBe(0);
+    r.append(pk(3), [], 2); // 8 packets > 6: the oldest chunk goes
+    expect(r.firstSeq).toBe(1);
+    expect(r.firstPos).toBe(376);
+    expect(r.bytesFrom(0)).toBe(6 * 188); // an evicted cursor counts from the oldest chunk held
+    r.clear();
+    expect(r.firstPos).toBe(r.endPos);
+  });
+
   it('stays bounded over a long run', () => {
     const r = new Ring({ maxAgeMs: 100, maxBytes: 1 << 20 });
     for (let i = 0; i < 50_000; i++) r.append(pk(1), i % 10 === 0 ? [0] : [], i);

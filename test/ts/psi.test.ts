@@ -210,6 +210,34 @@ describe('sectionToPackets + SectionAssembler', () => {
     expect([...asm.push(again, 0), ...asm.push(again, 188)]).toEqual([long]);
   });
 
+  it('recognises a PAT/PMT repeated byte for byte in CC order, and nothing else', () => {
+    const asm = new SectionAssembler();
+    const at = (cc: number, section = FFMPEG_PAT) => sectionToPackets(0, section, cc).packets;
+    expect(asm.repeats(at(0), 0)).toBe(false); // nothing seen yet
+    expect(asm.push(at(0), 0)).toEqual([FFMPEG_PAT]);
+    expect(asm.repeats(at(1), 0)).toBe(true);
+    expect(asm.repeats(at(2), 0)).toBe(true); // its CC was taken as seen: 2 follows 1
+    expect(asm.repeats(at(2), 0)).toBe(true); // a duplicate packet repeats too
+    expect(asm.repeats(at(7), 0)).toBe(false); // CC gap: reassemble normally
+    expect(asm.push(at(3), 0)).toEqual([FFMPEG_PAT]);
+    const changed = Buffer.from(FFMPEG_PAT);
+    changed[8] = changed[8]! ^ 0x01; // another program number: different content
+    expect(asm.repeats(at(4, changed), 0)).toBe(false);
+    // A section spanning packets leaves nothing to compare against.
+    const long = buildPmt({
+      programNumber: 1,
+      pcrPid: 0x100,
+      streams: Array.from({ length: 50 }, (_, i) => ({ streamType: 0x1b, pid: 0x100 + i })),
+    });
+    const two = sectionToPackets(0x1000, long, 0).packets;
+    const pmtAsm = new SectionAssembler();
+    pmtAsm.push(two, 0);
+    pmtAsm.push(two, 188);
+    const again = sectionToPackets(0x1000, long, 2).packets;
+    expect(pmtAsm.repeats(again, 0)).toBe(false);
+    expect([...pmtAsm.push(again, 0), ...pmtAsm.push(again, 188)]).toEqual([long]);
+  });
+
   it('rejects a pointer_field past the packet end and oversized section lengths', () => {
     const asm = new SectionAssembler();
     expect(asm.push(tsPacket(0, true, 0, Buffer.from([200])), 0)).toEqual([]);

@@ -5,12 +5,13 @@ import { TsChecker } from '../../src/ts/checker.js';
 import { OUTPUT } from '../../src/ts/constants.js';
 import { payloadOffset, pidOf, pusiOf, readPcr } from '../../src/ts/packet.js';
 import { readPts } from '../../src/ts/pes.js';
+import { parsePmt, type Pmt } from '../../src/ts/psi.js';
 import { Splicer } from '../../src/ts/splicer.js';
 import { StreamAnalyzer } from '../../src/ts/analyzer.js';
 import { signatureOf } from '../../src/ts/signature.js';
 import { fixtures } from '../fixtures/fixtures.js';
 import { nonMonotonicDts, probe } from '../media/ffprobe.js';
-import { psiPackets, synthStream, tsPacket } from './synth.js';
+import { H264_IDR_ES, H264_P_ES, psiPackets, synthStream, tsPacket } from './synth.js';
 
 /** Feed `data` in uneven chunks (copies, as the splicer rewrites in place). */
 function feed(
@@ -154,8 +155,11 @@ describe('Splicer on synthetic streams', () => {
   it('keeps PSI within the interval and keepalive continues the CCs', () => {
     const s = new Splicer({ psiIntervalMs: 100 });
     const c = new TsChecker();
-    expect(s.keepalive().length).toBe(5 * 188); // nothing established yet: null packets only
-    expect(s.psi().length).toBe(0);
+    // Nothing established yet: the fixed PAT and null packets, no PMT.
+    const early = s.keepalive();
+    expect(early.length).toBe(6 * 188);
+    expect([pidOf(early, 0), pidOf(early, 188)]).toEqual([0, 0x1fff]);
+    c.push(early);
     s.begin('A');
     c.push(s.push(synthStream({ frames: 250, gop: 250 })).data);
     c.push(s.keepalive());
@@ -167,6 +171,58 @@ describe('Splicer on synthetic streams', () => {
     expect(r.ccErrors).toBe(0);
     expect(r.maxPatIntervalMs).toBeLessThanOrEqual(100);
     expect(r.patCount).toBeGreaterThanOrEqual(250 / 2.5);
+  });
+
+  it("announces the first source's layout before its keyframe, then goes live with the same PMT", () => {
+    const s = new Splicer();
+    const c = new TsChecker();
+    const layout = {
+      pcrPid: 0x300,
+      streams: [
+        { pid: 0x300, streamType: 0x1b, kind: 'video' },
+        { pid: 0x301, streamType: 0x81, kind: 'audio', descriptors: Buffer.from('0a04656e6700', 'hex') },
+      ],
+    };
+    expect(s.announce(layout)).toBe(true);
+    expect(s.announce(layout)).toBe(false); // unchanged
+    const early = s.keepalive();
+    c.push(early);
+    const pmtOf = (b: Buffer): Pmt | undefined => {
+      for (let o = 0; o < b.length; o += 188) {
+        if (pidOf(b, o) !== OUTPUT.pmtPid || !pusiOf(b, o)) continue;
+        const r = parsePmt(b.subarray(o + 5, o + 5 + 3 + (((b[o + 6]! & 0x0f) << 8) | b[o + 7]!)));
+        if (r.ok) return r.value;
+      }
+      return undefined;
+    };
+    expect(pmtOf(early)).toMatchObject({
+      version: 0,
+      pcrPid: OUTPUT.videoPid,
+      streams: [
+        { pid: OUTPUT.videoPid, streamType: 0x1b },
+        { pid: OUTPUT.audioPid, streamType: 0x81, descriptors: Buffer.from('0a04656e6700', 'hex') },
+      ],
+    });
+    s.begin('A');
+    const src = synthStream({ frames: 30, videoPid: 0x300, audioPid: 0x301 });
+    // The source's PMT turns out different (AAC, no descriptors): the version moves.
+    const out = s.push(src).data;
+    c.push(out);
+    expect(pmtOf(out)?.version).toBe(1);
+    expect(s.announce(layout)).toBe(false); // the output is established now
+    const r = c.report();
+    expect(r.ccErrors + r.unexpectedPids.length).toBe(0);
+    // The same layout as announced: no version change at all.
+    const t = new Splicer();
+    t.announce({
+      pcrPid: 0x100,
+      streams: [
+        { pid: 0x100, streamType: 0x1b, kind: 'video' },
+        { pid: 0x101, streamType: 0x0f, kind: 'audio' },
+      ],
+    });
+    t.begin('B');
+    expect(pmtOf(t.push(synthStream({ frames: 30 })).data)?.version).toBe(0);
   });
 
   it('carries a PCR from a separate PID as adaptation-only packets on the video PID', () => {
@@ -210,6 +266,72 @@ describe('Splicer on synthetic streams', () => {
     const r = c.report();
     expect(r.ccErrors + r.dtsViolations + r.pcrViolations.length).toBe(0);
     expect(r.unexpectedPids).toEqual([]);
+    expect(s.stats.switches).toBe(1);
+  });
+
+  it('keeps source health from the packets it walks: PCR, CC gaps on forwarded PIDs, damage', () => {
+    const s = new Splicer();
+    s.begin('A');
+    const a = synthStream({ frames: 50 });
+    s.push(Buffer.from(a));
+    expect(s.health).toEqual({
+      lastPcr: pcrs(a).at(-1),
+      packets: a.length / 188,
+      ccErrors: 0,
+      corruptPackets: 0,
+    });
+    // Video and audio CCs jump once each (PSI CCs are not the source's health).
+    const b = synthStream({ frames: 10, t0: 900_000 + 50 * 3600, ccStart: 55 });
+    s.push(Buffer.from(b));
+    expect(s.health.ccErrors).toBe(2);
+    expect(s.health.lastPcr).toBe(pcrs(b).at(-1));
+    // A packet flagged by the transport (TEI), then 1000 bytes of garbage before clean packets.
+    const tei = tsPacket(0x100, 0, {});
+    tei[1] = tei[1]! | 0x80;
+    s.push(tei);
+    const c = synthStream({ frames: 10, t0: 900_000 + 60 * 3600, ccStart: 65 });
+    s.push(Buffer.concat([Buffer.alloc(1000), c]));
+    expect(s.health.corruptPackets).toBe(1 + Math.ceil(1000 / 188));
+    expect(s.health.ccErrors).toBe(2);
+    expect(s.health.packets).toBe((a.length + b.length + 188 + c.length) / 188 + Math.ceil(1000 / 188));
+  });
+
+  it('keeps CC continuous when a held multi-packet PES is discarded at a switch', () => {
+    /** Frames of 1 + 3 video packets and 1 + 1 audio packets, PSI every 25 frames. */
+    const frames = (n: number, t0: number, pids = { v: 0x100, a: 0x101, pmt: 0x1000 }): Buffer => {
+      const out: Buffer[] = [];
+      let vcc = 0;
+      let acc = 0;
+      for (let f = 0; f < n; f++) {
+        const dts = t0 + f * 3600;
+        if (f % 25 === 0) {
+          const streams = [
+            { streamType: 0x1b, pid: pids.v },
+            { streamType: 0x0f, pid: pids.a },
+          ];
+          out.push(psiPackets({ pmtPid: pids.pmt, pcrPid: pids.v, streams, cc: f / 25 }));
+        }
+        const es = f % 25 === 0 ? H264_IDR_ES : H264_P_ES;
+        out.push(tsPacket(pids.v, vcc++, { pusi: true, pts: dts + 7200, dts, pcr: (dts - 9000) * 300, es }));
+        for (let k = 0; k < 3; k++) out.push(tsPacket(pids.v, vcc++, { es: Buffer.alloc(184, f) }));
+        out.push(tsPacket(pids.a, acc++, { pusi: true, pts: dts + 7200, streamId: 0xc0 }));
+        out.push(tsPacket(pids.a, acc++, { es: Buffer.alloc(184, f) }));
+      }
+      return Buffer.concat(out);
+    };
+    const s = new Splicer();
+    const c = new TsChecker();
+    s.begin('A');
+    const a = frames(40, 900_000);
+    for (const o of feed(s, a.subarray(0, a.length - 3 * 188), [5000, 188, 30_000])) c.push(o.data);
+    expect(s.health.ccErrors).toBe(0);
+    s.begin('B'); // A's last frame (held, some of it already given CCs) is dropped
+    for (const o of feed(s, frames(40, 7_000_000, { v: 0x300, a: 0x301, pmt: 0x1100 }))) c.push(o.data);
+    c.push(s.flush().data);
+    const r = c.report();
+    expect(r.unexpectedPids).toEqual([]);
+    expect(r.ccErrors + r.dtsViolations + r.pcrViolations.length).toBe(0);
+    expect(r.byPid.find((p) => p.pid === OUTPUT.videoPid)!.packets).toBeGreaterThan((39 + 38) * 4);
     expect(s.stats.switches).toBe(1);
   });
 
