@@ -85,6 +85,8 @@ export function bridgeServices(bus: EventBus, src: BridgeSources): () => void {
       guideNumber: gn(p),
       from: sourceOf(o.from),
       to: sourceOf(o.to),
+      fromSource: str(o.fromSource),
+      toSource: str(o.toSource),
       reason: str(o.reason) ?? 'unknown',
       gapMs: num(o.gapMs),
     });

@@ -6,6 +6,9 @@ export interface SwitchInfo {
   readonly guideNumber: string;
   readonly from?: string;
   readonly to?: string;
+  /** Source ids (tuners/<id>) when `from`/`to` is a real source rather than the slate. */
+  readonly fromSource?: string;
+  readonly toSource?: string;
   readonly reason: string;
   readonly gapMs?: number;
 }
