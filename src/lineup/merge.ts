@@ -4,7 +4,7 @@
 import type { StreamCandidate } from '../model.js';
 import type { SourceEntry } from '../sources/types.js';
 import { maskUrl, redact } from '../util/redact.js';
-import { normalizeEpgId, normalizeName, qualityOf } from './normalize.js';
+import { isAscii, normalizeEpgId, normalizeName, qualityOf } from './normalize.js';
 
 export interface MergeSource {
   readonly id: string;
@@ -52,66 +52,101 @@ export function naturalKey(e: Pick<SourceEntry, 'epgId' | 'name'>): string {
   return epg ? `epg:${epg}` : `name:${normalizeName(e.name)}`;
 }
 
-/** One channel being assembled. Display fields come from the first source (by priority) that has them. */
+/**
+ * One channel being assembled, returned as the MergedChannel itself (same fields, same order: one
+ * object per channel, not two). Display fields come from the first source (by priority) that has them.
+ */
 interface Slot {
   key: string;
-  candidates: StreamCandidate[];
-  epgId?: string;
-  logo?: string;
-  group?: string;
-  number?: string;
+  name: string;
+  epgId: string | undefined;
+  logo: string | undefined;
+  group: string | undefined;
   hd: boolean;
+  providerNumber: string | undefined;
+  candidates: StreamCandidate[];
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export function mergeSources(sources: readonly MergeSource[], opts: MergeOptions): MergedChannel[] {
-  // Names repeat across sources (and Xtream categories): normalise each distinct name once.
-  const names = new Map<string, string>();
-  const nameKey = (name: string): string => {
-    let k = names.get(name);
-    if (k === undefined) names.set(name, (k = `name:${normalizeName(name)}`));
-    return k;
+  const keys = naturalKeys(sources);
+  const add = adder(opts);
+  // Higher-priority sources first, so display fields come from the preferred provider.
+  const ordered = sources.map((s, i) => ({ s, keys: keys[i]! })).sort((a, b) => a.s.priority - b.s.priority);
+  for (const { s, keys } of ordered) add(s, keys);
+  return add.finish();
+}
+
+/**
+ * A natural key (`epg:<id>` or `name:<normalised name>`) with the channel it leads to, so entries
+ * with a key seen before skip the key → channel map lookup.
+ */
+interface KeyRecord {
+  readonly key: string;
+  slot: Slot | undefined;
+  /** For a name: the key of the first entry (in source order) with an EPG id and this name. */
+  join: KeyRecord | undefined;
+}
+
+/** Every entry's natural key, per source, as the one record of that key. */
+function naturalKeys(sources: readonly MergeSource[]): KeyRecord[][] {
+  const records = new Map<string, KeyRecord>();
+  const record = (key: string): KeyRecord => {
+    let r = records.get(key);
+    if (r === undefined) records.set(key, (r = { key, slot: undefined, join: undefined }));
+    return r;
   };
-  const epgs = new Map<string, string>();
-  const keyOf = (e: SourceEntry): string => {
-    if (!e.epgId) return nameKey(e.name);
-    let k = epgs.get(e.epgId);
-    if (k === undefined) {
-      const epg = normalizeEpgId(e.epgId);
-      // An id that normalises to nothing ("@SD") is no id at all.
-      epgs.set(e.epgId, (k = epg ? `epg:${epg}` : ''));
+  // An id that normalises to nothing ("@SD") is no id at all: null.
+  const epgs = new Map<string, KeyRecord | null>();
+  const epgRecord = (id: string): KeyRecord | null => {
+    let r = epgs.get(id);
+    if (r === undefined) {
+      const epg = normalizeEpgId(id);
+      epgs.set(id, (r = epg ? record(`epg:${epg}`) : null));
     }
-    return k || nameKey(e.name);
+    return r;
   };
-  // Which EPG key a name stands for, so name-only entries join the EPG-keyed channel.
-  const nameToEpg = new Map<string, string>();
-  const someNameOnly = sources.some((s) => s.entries.some((e) => !e.epgId));
-  for (const s of someNameOnly ? sources : []) {
-    for (const e of s.entries) {
-      if (!e.epgId) continue;
-      const n = nameKey(e.name);
-      if (!nameToEpg.has(n)) nameToEpg.set(n, keyOf(e));
+  const keys = sources.map((s) =>
+    s.entries.map((e) => (e.epgId && epgRecord(e.epgId)) || record(`name:${normalizeName(e.name)}`)),
+  );
+  // A name key joins the channel of the first entry (in source order) that has an EPG id and the
+  // same name; without name-only entries nothing joins. Only names that are keys need looking up,
+  // so EPG-keyed names are normalised but not stored.
+  if (sources.some((s) => s.entries.some((e) => !e.epgId))) {
+    for (const s of sources) {
+      for (const e of s.entries) {
+        if (!e.epgId) continue;
+        const n = records.get(`name:${normalizeName(e.name)}`);
+        if (n !== undefined && n.join === undefined) n.join = epgRecord(e.epgId) ?? n;
+      }
     }
   }
+  return keys;
+}
+
+/** Adds sources' entries to channels, in the order given; `finish` orders the candidates. */
+function adder(opts: MergeOptions): {
+  (s: MergeSource, keys: readonly KeyRecord[]): void;
+  finish(): MergedChannel[];
+} {
   const scorer = qualityScorer(opts.qualityPreference);
   const label = labeller();
   const slots = new Map<string, Slot>();
   // HLS variant bandwidths, only for the (rare) candidates that have one.
   const bandwidth = new Map<StreamCandidate, number>();
-  // Higher-priority sources first, so display fields come from the preferred provider.
-  const ordered = [...sources].sort((a, b) => a.priority - b.priority);
-  for (const s of ordered) {
+  const add = (s: MergeSource, keys: readonly KeyRecord[]): void => {
     // Stream ids are unique within a source: the readers drop repeats (Xtream lists a stream once per
     // category; M3U lists repeat URLs).
     const prefix = `${s.id}:`;
-    for (const e of s.entries) {
-      let natural = keyOf(e);
-      if (natural.startsWith('name:') && !opts.isKnown?.(natural))
-        natural = nameToEpg.get(natural) ?? natural;
+    const entries = s.entries;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      let r = keys[i]!;
+      // A name that has a GuideNumber keeps it rather than joining an EPG-keyed channel.
+      if (r.join !== undefined && !opts.isKnown?.(r.key)) r = r.join;
+      const natural = r.key;
       const key = opts.route ? opts.route(prefix + e.streamId, natural) : natural;
-      let slot = slots.get(key);
-      if (!slot) slots.set(key, (slot = { key, candidates: [], hd: false }));
       const c: Mutable<StreamCandidate> = {
         sourceId: s.id,
         accountKey: s.accountKey,
@@ -126,35 +161,49 @@ export function mergeSources(sources: readonly MergeSource[], opts: MergeOptions
       };
       if (s.normalise) c.normalise = true;
       if (e.bandwidth) bandwidth.set(c, opts.hlsVariant === 'lowest' ? e.bandwidth : -e.bandwidth);
-      slot.candidates.push(c);
+      // Overrides send a few candidates elsewhere: those look their channel up by key.
+      let slot = (key === natural ? r.slot : undefined) ?? slots.get(key);
+      if (slot) slot.candidates.push(c);
+      else {
+        // A new channel takes its display fields from its first entry (the `??=` below keep them).
+        // Fields that hold strings (or undefined) and an array of objects from the start keep
+        // optimised code valid: no field type or elements kind changes later.
+        slot = {
+          key,
+          name: '',
+          epgId: e.epgId || undefined,
+          logo: e.logo || undefined,
+          group: e.group || undefined,
+          hd: false,
+          providerNumber: e.number || undefined,
+          candidates: [c],
+        };
+        slots.set(key, slot);
+      }
+      if (key === natural) r.slot = slot;
       slot.epgId ??= e.epgId || undefined;
       slot.logo ??= e.logo || undefined;
       slot.group ??= e.group || undefined;
-      slot.number ??= e.number || undefined;
+      slot.providerNumber ??= e.number || undefined;
       if (!slot.hd) slot.hd = (scorer === qualityOf ? c.quality : qualityOf(e.name)) >= 2;
     }
-  }
-  // Stable sort: equal candidates keep their source and playlist order.
-  const compare = (a: StreamCandidate, b: StreamCandidate): number =>
-    a.priority - b.priority ||
-    b.quality - a.quality ||
-    (bandwidth.size > 0 ? (bandwidth.get(a) ?? 0) - (bandwidth.get(b) ?? 0) : 0);
-  const out: MergedChannel[] = [];
-  for (const slot of slots.values()) {
-    if (slot.candidates.length > 1) slot.candidates.sort(compare);
-    const first = slot.candidates[0]!;
-    out.push({
-      key: slot.key,
-      name: first.name || first.streamId,
-      epgId: slot.epgId,
-      logo: slot.logo,
-      group: slot.group,
-      hd: slot.hd,
-      providerNumber: slot.number,
-      candidates: slot.candidates,
-    });
-  }
-  return out;
+  };
+  add.finish = (): MergedChannel[] => {
+    // Stable sort: equal candidates keep their source and playlist order.
+    const compare = (a: StreamCandidate, b: StreamCandidate): number =>
+      a.priority - b.priority ||
+      b.quality - a.quality ||
+      (bandwidth.size > 0 ? (bandwidth.get(a) ?? 0) - (bandwidth.get(b) ?? 0) : 0);
+    const out: MergedChannel[] = [];
+    for (const slot of slots.values()) {
+      if (slot.candidates.length > 1) slot.candidates.sort(compare);
+      const first = slot.candidates[0]!;
+      slot.name = first.name || first.streamId;
+      out.push(slot);
+    }
+    return out;
+  };
+  return add;
 }
 
 /**
@@ -164,32 +213,58 @@ export function mergeSources(sources: readonly MergeSource[], opts: MergeOptions
  */
 function labeller(): (url: string) => string {
   const dirs = new Map<string, string>();
+  // Consecutive URLs nearly always share the directory: skip the slice and the map lookup then.
+  let lastDir = '';
+  let lastMasked = '';
   return (url) => {
-    const slash = url.lastIndexOf('/');
+    let slash = url.length - 1;
+    while (slash >= 0 && url.charCodeAt(slash) !== 47 /* / */) slash--;
     if (slash < 0 || url.includes('?') || url.includes('#') || url.indexOf('//') + 1 >= slash)
       return maskUrl(url);
-    const dir = url.slice(0, slash + 1);
-    let masked = dirs.get(dir);
-    if (masked === undefined) dirs.set(dir, (masked = maskUrl(dir)));
-    return masked + redact(url.slice(slash + 1));
+    if (slash + 1 !== lastDir.length || !url.startsWith(lastDir)) {
+      const dir = url.slice(0, slash + 1);
+      let masked = dirs.get(dir);
+      if (masked === undefined) dirs.set(dir, (masked = maskUrl(dir)));
+      lastDir = dir;
+      lastMasked = masked;
+    }
+    return lastMasked + redact(url.slice(slash + 1));
   };
 }
 
 /** Score a stream name by the quality preference list (higher is better). */
 export function qualityScorer(preference: readonly string[]): (name: string) => number {
   if (preference.length === 0) return qualityOf;
-  const tags = preference.map(
-    (t, i) =>
-      [
-        new RegExp(`(^|[^\\p{L}\\p{N}])${escape(t.toLowerCase())}($|[^\\p{L}\\p{N}])`, 'u'),
-        preference.length - i,
-      ] as const,
-  );
+  const tags = preference.map((t, i) => {
+    const tag = t.toLowerCase();
+    return {
+      re: new RegExp(`(^|[^\\p{L}\\p{N}])${escape(tag)}($|[^\\p{L}\\p{N}])`, 'u'),
+      tag,
+      score: preference.length - i,
+    };
+  });
   return (name) => {
     const s = name.toLowerCase();
-    for (const [re, score] of tags) if (re.test(s)) return score;
+    // In ASCII text the tag as a whole word is an indexOf away (letters/digits are [a-z0-9]).
+    const ascii = isAscii(s);
+    for (const { re, tag, score } of tags) if (ascii && tag ? hasWord(s, tag) : re.test(s)) return score;
     return 0;
   };
+}
+
+/** `tag` occurs in ASCII `s` with no letter or digit right before or after it. */
+function hasWord(s: string, tag: string): boolean {
+  for (let i = s.indexOf(tag); i >= 0; i = s.indexOf(tag, i + 1)) {
+    const end = i + tag.length;
+    if ((i === 0 || !isAlnum(s.charCodeAt(i - 1))) && (end === s.length || !isAlnum(s.charCodeAt(end))))
+      return true;
+  }
+  return false;
+}
+
+/** ASCII letter or digit. */
+function isAlnum(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
 }
 
 function escape(s: string): string {

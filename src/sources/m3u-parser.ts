@@ -42,11 +42,15 @@ export interface M3uParserOptions {
   readonly baseUrl?: string;
 }
 
+/** An entry being read: its #EXTINF (attributes, title after them) and the directives after it. */
 interface Pending {
   line: number;
   duration: number;
-  title: string;
+  /** Attributes, keys lower-cased; the first occurrence of a key wins. */
   attrs: Record<string, string>;
+  title: string;
+  /** False when no attribute names a request header (most entries): the header scan is skipped. */
+  headerAttrs?: boolean;
   vlc?: Record<string, string>;
   kodiProps?: Record<string, string>;
   extgrp?: string;
@@ -69,6 +73,38 @@ const HEADER_NAMES: Record<string, string> = {
 const EMPTY: Record<string, string> = Object.freeze({}) as Record<string, string>;
 const HEADER_KEYS = Object.keys(HEADER_NAMES);
 
+/** Directives the parser acts on, matched case-insensitively at the start of a line. */
+const Tag = {
+  Other: 0,
+  Extinf: 1,
+  Extm3u: 2,
+  Vlcopt: 3,
+  Kodiprop: 4,
+  Extgrp: 5,
+  StreamInf: 6,
+  MediaPlaylist: 7,
+} as const;
+type Tag = (typeof Tag)[keyof typeof Tag];
+
+const TAGS: readonly (readonly [string, Tag])[] = [
+  ['#EXTINF:', Tag.Extinf],
+  ['#EXTM3U', Tag.Extm3u],
+  ['#EXTVLCOPT:', Tag.Vlcopt],
+  ['#KODIPROP:', Tag.Kodiprop],
+  ['#EXTGRP:', Tag.Extgrp],
+  ['#EXT-X-STREAM-INF:', Tag.StreamInf],
+  ['#EXT-X-TARGETDURATION', Tag.MediaPlaylist],
+  ['#EXT-X-MEDIA-SEQUENCE', Tag.MediaPlaylist],
+];
+
+const LF = 10;
+const HASH = 35;
+
+/*
+ * Hot path note: a 100k-entry playlist is 200k+ lines, so lines are handled as index ranges into
+ * the decoded chunk (no per-line substring, no split array) and only the values an entry keeps are
+ * sliced out.
+ */
 export class M3uParser {
   /** Attributes of the first #EXTM3U line (later ones, from concatenated lists, are ignored). */
   readonly header: Record<string, string> = {};
@@ -97,91 +133,108 @@ export class M3uParser {
     return [...this.guideUrls];
   }
 
+  /** Lines end at CRLF, a lone CR or LF. */
   push(chunk: string): void {
-    let text = this.rest + chunk;
-    // A CR at the very end may be the first half of a CRLF split across chunks.
-    const hold = text.endsWith('\r') ? '\r' : '';
-    if (hold) text = text.slice(0, -1);
-    const parts = text.split(/\r\n?|\n/);
-    this.rest = (parts.pop() ?? '') + hold;
-    for (const p of parts) this.line(p);
+    const text = this.rest ? this.rest + chunk : chunk;
+    const n = text.length;
+    let start = 0;
+    let lf = text.indexOf('\n');
+    let cr = text.indexOf('\r');
+    for (;;) {
+      if (lf >= 0 && lf < start) lf = text.indexOf('\n', start);
+      if (cr >= 0 && cr < start) cr = text.indexOf('\r', start);
+      let end: number;
+      let next: number;
+      if (cr >= 0 && (lf < 0 || cr < lf)) {
+        // A CR at the very end may be the first half of a CRLF split across chunks: keep it.
+        if (cr === n - 1) break;
+        end = cr;
+        next = text.charCodeAt(cr + 1) === LF ? cr + 2 : cr + 1;
+      } else if (lf >= 0) {
+        end = lf;
+        next = lf + 1;
+      } else break;
+      this.line(text, start, end);
+      start = next;
+    }
+    this.rest = start < n ? text.slice(start) : '';
   }
 
   end(): void {
-    if (this.rest) this.line(this.rest);
+    if (this.rest) this.line(this.rest, 0, this.rest.length);
     this.rest = '';
     if (this.pending) this.warn(this.pending.line, 'entry has no URL (end of playlist)');
     this.pending = undefined;
   }
 
-  private line(raw: string): void {
+  /** One line: `text` from `a` to `b` (exclusive), without its line ending. */
+  private line(text: string, a: number, b: number): void {
     this.lineNo++;
-    const s = (raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw).trim();
-    if (!s) return;
-    if (s.charCodeAt(0) === 35 /* # */) return this.directive(s);
-    this.urlLine(s);
+    if (a < b && text.charCodeAt(a) === 0xfeff) a++;
+    if (a < b && (mayTrim(text.charCodeAt(a)) || mayTrim(text.charCodeAt(b - 1)))) {
+      text = text.slice(a, b).trim();
+      a = 0;
+      b = text.length;
+    }
+    if (a >= b) return;
+    if (text.charCodeAt(a) === HASH) this.directive(text, a, b);
+    else this.urlLine(text.slice(a, b));
   }
 
-  private directive(s: string): void {
-    const upper = s.slice(0, 24).toUpperCase();
-    if (upper.startsWith('#EXTINF:')) {
-      if (this.pending) this.warn(this.pending.line, 'entry has no URL (next #EXTINF follows)');
-      this.pending = parseExtinf(s.slice(8), this.lineNo);
-      if (this.streamInf !== undefined) this.pending.bandwidth = this.streamInf;
-      this.streamInf = undefined;
-      this.collectGuideUrls(this.pending.attrs['tvg-url']);
-      return;
-    }
-    if (upper.startsWith('#EXTM3U')) {
-      if (!this.sawHeader) {
-        this.sawHeader = true;
-        const { attrs } = parseAttributes(s.slice(7));
-        Object.assign(this.header, attrs);
-        for (const k of ['url-tvg', 'x-tvg-url', 'tvg-url']) this.collectGuideUrls(attrs[k]);
+  private directive(text: string, a: number, b: number): void {
+    switch (tagOf(text, a, b)) {
+      case Tag.Extinf: {
+        if (this.pending) this.warn(this.pending.line, 'entry has no URL (next #EXTINF follows)');
+        const p = parseExtinf(text, a + 8, b, this.lineNo);
+        if (this.streamInf !== undefined) p.bandwidth = this.streamInf;
+        this.streamInf = undefined;
+        this.pending = p;
+        this.collectGuideUrls(p.attrs['tvg-url']);
+        return;
       }
-      return;
+      case Tag.Extm3u:
+        if (!this.sawHeader) {
+          this.sawHeader = true;
+          const { attrs } = scanAttributes(text, a + 7, b, pending(this.lineNo, 0));
+          Object.assign(this.header, attrs);
+          for (const k of ['url-tvg', 'x-tvg-url', 'tvg-url']) this.collectGuideUrls(attrs[k]);
+        }
+        return;
+      case Tag.Vlcopt: {
+        const [k, v] = splitOption(text.slice(a + 11, b));
+        if (this.pending && k) (this.pending.vlc ??= {})[k.toLowerCase()] = v;
+        return;
+      }
+      case Tag.Kodiprop: {
+        const [k, v] = splitOption(text.slice(a + 10, b));
+        if (this.pending && k) (this.pending.kodiProps ??= {})[k.toLowerCase()] = v;
+        return;
+      }
+      case Tag.Extgrp:
+        if (this.pending) this.pending.extgrp = text.slice(a + 8, b).trim() || undefined;
+        return;
+      case Tag.StreamInf: {
+        const bw = /(?:^|,)BANDWIDTH=(\d+)/i.exec(text.slice(a + 18, b));
+        this.streamInf = bw ? Number(bw[1]) : 0;
+        return;
+      }
+      case Tag.MediaPlaylist:
+        this.mediaPlaylist = true;
+        return;
+      default:
+      // Other #… lines (comments, #EXT-X-SESSION-DATA, #123) are ignored.
     }
-    if (upper.startsWith('#EXTVLCOPT:')) {
-      const [k, v] = splitOption(s.slice(11));
-      if (this.pending && k) (this.pending.vlc ??= {})[k.toLowerCase()] = v;
-      return;
-    }
-    if (upper.startsWith('#KODIPROP:')) {
-      const [k, v] = splitOption(s.slice(10));
-      if (this.pending && k) (this.pending.kodiProps ??= {})[k.toLowerCase()] = v;
-      return;
-    }
-    if (upper.startsWith('#EXTGRP:')) {
-      if (this.pending) this.pending.extgrp = s.slice(8).trim() || undefined;
-      return;
-    }
-    if (upper.startsWith('#EXT-X-STREAM-INF:')) {
-      const bw = /(?:^|,)BANDWIDTH=(\d+)/i.exec(s.slice(18));
-      this.streamInf = bw ? Number(bw[1]) : 0;
-      return;
-    }
-    if (upper.startsWith('#EXT-X-TARGETDURATION') || upper.startsWith('#EXT-X-MEDIA-SEQUENCE')) {
-      this.mediaPlaylist = true;
-    }
-    // Other #… lines (comments, #EXT-X-SESSION-DATA, #123) are ignored.
   }
 
   private urlLine(s: string): void {
     const p =
       this.pending ??
-      (this.streamInf !== undefined || looksLikeUrl(s)
-        ? {
-            line: this.lineNo,
-            duration: -1,
-            title: '',
-            attrs: {},
-            bandwidth: this.streamInf,
-          }
-        : undefined);
+      (this.streamInf !== undefined || looksLikeUrl(s) ? pending(this.lineNo, -1) : undefined);
     if (!p) {
       // Separator lines ("=====sudan=====") outside an entry.
       return this.warn(this.lineNo, 'ignored a line that is neither a directive nor a URL');
     }
+    if (p !== this.pending && this.streamInf !== undefined) p.bandwidth = this.streamInf;
     this.pending = undefined;
     this.streamInf = undefined;
     const pipe = s.indexOf('|');
@@ -196,9 +249,11 @@ export class M3uParser {
       );
     }
     let headers: Record<string, string> = EMPTY;
-    for (const k of HEADER_KEYS) {
-      const v = p.attrs[k];
-      if (v) addHeader((headers = headers === EMPTY ? {} : headers), k, v);
+    if (p.headerAttrs !== false) {
+      for (const k of HEADER_KEYS) {
+        const v = p.attrs[k];
+        if (v) addHeader((headers = headers === EMPTY ? {} : headers), k, v);
+      }
     }
     if (p.vlc)
       for (const [k, v] of Object.entries(p.vlc))
@@ -235,6 +290,7 @@ export class M3uParser {
   }
 
   private resolve(raw: string): string | undefined {
+    if (isPlainHttpUrl(raw)) return raw;
     if (/^[a-z][a-z0-9+.-]*:/i.test(raw)) return looksLikeUrl(raw) ? raw : undefined;
     if (!looksRelative(raw) || !this.opts.baseUrl) return undefined;
     try {
@@ -254,6 +310,48 @@ export class M3uParser {
   }
 }
 
+/** Could `trim()` remove this char? Conservative: anything outside printable ASCII says yes. */
+function mayTrim(c: number): boolean {
+  return c <= 32 || c >= 127;
+}
+
+/**
+ * Which directive a `#…` line is: the first 24 chars upper-cased must start with the tag. ASCII is
+ * compared in place; anything else goes through `toUpperCase` (which may change lengths: "ß").
+ */
+function tagOf(text: string, a: number, b: number): Tag {
+  if (text.startsWith('#EXTINF:', a) && b - a >= 8) return Tag.Extinf;
+  const lim = Math.min(b, a + 24);
+  for (let i = a; i < lim; i++) {
+    if (text.charCodeAt(i) > 127) {
+      const upper = text.slice(a, lim).toUpperCase();
+      for (const [t, tag] of TAGS) if (upper.startsWith(t)) return tag;
+      return Tag.Other;
+    }
+  }
+  for (const [t, tag] of TAGS) if (startsWithUpper(text, a, lim, t)) return tag;
+  return Tag.Other;
+}
+
+/** ASCII `text[a, lim)` upper-cased starts with `tag`. */
+function startsWithUpper(text: string, a: number, lim: number, tag: string): boolean {
+  if (lim - a < tag.length) return false;
+  for (let i = 0; i < tag.length; i++) {
+    let c = text.charCodeAt(a + i);
+    if (c >= 97 && c <= 122) c -= 32;
+    if (c !== tag.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** `http://x…` / `https://x…` with a visible char after the slashes: a URL as it stands. */
+function isPlainHttpUrl(s: string): boolean {
+  const at = s.startsWith('http://') ? 7 : s.startsWith('https://') ? 8 : 0;
+  if (at === 0 || s.length <= at) return false;
+  const c = s.charCodeAt(at);
+  return c > 32 && c < 127;
+}
+
 function looksLikeUrl(s: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\/\S/i.test(s) || /^(udp|rtp):\/\/@/i.test(s);
 }
@@ -262,52 +360,138 @@ function looksRelative(s: string): boolean {
   return /^[^\s[\]<>=#"]+$/.test(s) && /[./]/.test(s);
 }
 
-/** `#EXTINF:` payload → duration, attributes and title. */
-function parseExtinf(payload: string, line = 0): Pending {
-  const s = payload.trim();
-  const dur = /^[-+]?\d+(?:\.\d+)?/.exec(s);
-  const duration = dur ? Number(dur[0]) : 0;
-  const { attrs, title } = parseAttributes(s.slice(dur ? dur[0].length : 0));
-  return { line, duration, title, attrs };
+/** `#EXTINF:` payload in `text[from, to)` → duration, attributes and title. */
+function parseExtinf(text: string, from: number, to: number, line: number): Pending {
+  if (from < to && (mayTrim(text.charCodeAt(from)) || mayTrim(text.charCodeAt(to - 1)))) {
+    text = text.slice(from, to).trim();
+    from = 0;
+    to = text.length;
+  }
+  // Duration: /^[-+]?\d+(?:\.\d+)?/, else 0 and the attributes start right away.
+  let i = from;
+  let duration = 0;
+  const sign = i < to ? text.charCodeAt(i) : -1;
+  if (sign === 45 /* - */ || sign === 43 /* + */) i++;
+  let j = i;
+  while (j < to && isDigit(text.charCodeAt(j))) j++;
+  if (j > i) {
+    if (j + 1 < to && text.charCodeAt(j) === 46 /* . */ && isDigit(text.charCodeAt(j + 1))) {
+      j += 2;
+      while (j < to && isDigit(text.charCodeAt(j))) j++;
+    }
+    duration =
+      j === from + 2 && sign === 45 && text.charCodeAt(from + 1) === 49 ? -1 : Number(text.slice(from, j));
+    i = j;
+  } else i = from;
+  return scanAttributes(text, i, to, pending(line, duration));
+}
+
+/** Every scan fills an object of this one shape (a second shape would deoptimise the scanner). */
+function pending(line: number, duration: number): Pending {
+  return { line, duration, title: '', attrs: {}, headerAttrs: false };
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
 
 /**
  * Quote-aware `key="value" key='value' key=value …,Title` tokenizer. A quoted value ends at a
  * matching quote followed by whitespace + `key=`, a comma, or the end of the line, so commas and
- * quotes inside values survive. Keys are lower-cased; the first occurrence wins. Scans char codes
- * (no per-token slicing or regexes): 100k-entry playlists spend most of their time here.
+ * quotes inside values survive. Keys are lower-cased; the first occurrence wins.
  */
 export function parseAttributes(text: string): { attrs: Record<string, string>; title: string } {
-  const attrs: Record<string, string> = {};
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    while (i < n && isSpace(text.charCodeAt(i))) i++;
-    if (i >= n) break;
-    if (text.charCodeAt(i) === COMMA) return { attrs, title: text.slice(i + 1).trim() };
-    const keyEnd = scanKey(text, i);
+  const { attrs, title } = scanAttributes(text, 0, text.length, pending(0, 0));
+  return { attrs, title };
+}
+
+/**
+ * `parseAttributes` over `text[from, to)` into `out` (title, attributes, header flag). Scans char
+ * codes (no per-token regexes); well-known keys come from a table instead of a slice +
+ * `toLowerCase` each, and their first-wins check is a bit mask instead of a property lookup.
+ */
+function scanAttributes(text: string, from: number, to: number, out: Pending): Pending {
+  const attrs = out.attrs;
+  let known = 0;
+  let i = from;
+  while (i < to) {
+    while (i < to && isSpace(text.charCodeAt(i))) i++;
+    if (i >= to) break;
+    if (text.charCodeAt(i) === COMMA) {
+      out.title = text.slice(i + 1, to).trim();
+      break;
+    }
+    const keyEnd = scanKey(text, i, to);
     if (keyEnd < 0) {
       // A bare word: no attributes follow. The title is what follows the next comma, or the rest.
-      const comma = text.indexOf(',', i);
-      return { attrs, title: (comma >= 0 ? text.slice(comma + 1) : text.slice(i)).trim() };
+      const comma = indexIn(text, COMMA, i, to);
+      out.title = (comma >= 0 ? text.slice(comma + 1, to) : text.slice(i, to)).trim();
+      break;
     }
-    const key = text.slice(i, keyEnd).toLowerCase();
+    let k = knownKey(text, i, keyEnd);
+    const key = k >= 0 ? KNOWN_KEYS[k]! : text.slice(i, keyEnd).toLowerCase();
+    if (k < 0) k = KNOWN_INDEX.get(key) ?? -1;
     i = keyEnd + 1;
     let value: string;
-    const q = text.charCodeAt(i);
+    const q = i < to ? text.charCodeAt(i) : -1;
     if (q === DQUOTE || q === SQUOTE) {
-      const end = closingQuote(text, i + 1, q);
+      const end = closingQuote(text, i + 1, to, q);
       value = text.slice(i + 1, end);
       i = end + 1;
     } else {
       let j = i;
-      while (j < n && !isSpace(text.charCodeAt(j)) && text.charCodeAt(j) !== COMMA) j++;
+      while (j < to && !isSpace(text.charCodeAt(j)) && text.charCodeAt(j) !== COMMA) j++;
       value = text.slice(i, j);
       i = j;
     }
-    if (!(key in attrs)) attrs[key] = value;
+    if (k < 0) {
+      if (!(key in attrs)) attrs[key] = value;
+    } else if ((known & (1 << k)) === 0) {
+      known |= 1 << k;
+      attrs[key] = value;
+    }
   }
-  return { attrs, title: '' };
+  out.headerAttrs = (known & HEADER_BITS) !== 0;
+  return out;
+}
+
+// Keys seen in nearly every playlist (most common first), and every header key (at most 31: they
+// are bits of a mask).
+const KNOWN_KEYS = [
+  'tvg-id',
+  'tvg-name',
+  'tvg-logo',
+  'group-title',
+  'tvg-chno',
+  'tvg-url',
+  'tvg-shift',
+  'tvg-country',
+  'tvg-language',
+  'tvg-type',
+  'channel-number',
+  'channel-id',
+  'catchup',
+  'catchup-days',
+  'catchup-source',
+  'timeshift',
+  'url-tvg',
+  'x-tvg-url',
+  ...HEADER_KEYS,
+];
+const KNOWN_INDEX = new Map(KNOWN_KEYS.map((k, i) => [k, i]));
+const HEADER_BITS = HEADER_KEYS.reduce((bits, k) => bits | (1 << KNOWN_INDEX.get(k)!), 0);
+const KEYS_BY_LENGTH: number[][] = [];
+KNOWN_KEYS.forEach((k, i) => (KEYS_BY_LENGTH[k.length] ??= []).push(i));
+const LAST_CHAR = KNOWN_KEYS.map((k) => k.charCodeAt(k.length - 1));
+
+/** Index in KNOWN_KEYS of the lower-case key `text[from, end)`, or -1. */
+function knownKey(text: string, from: number, end: number): number {
+  const keys = KEYS_BY_LENGTH[end - from];
+  if (keys) {
+    const last = text.charCodeAt(end - 1);
+    for (const k of keys) if (LAST_CHAR[k] === last && text.startsWith(KNOWN_KEYS[k]!, from)) return k;
+  }
+  return -1;
 }
 
 const COMMA = 44;
@@ -319,9 +503,14 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13 || c === 0xa0;
 }
 
+function indexIn(text: string, c: number, from: number, to: number): number {
+  for (let j = from; j < to; j++) if (text.charCodeAt(j) === c) return j;
+  return -1;
+}
+
 /** Index of the `=` ending a key that starts at `from`, or -1 when the text there is not `key=`. */
-function scanKey(text: string, from: number): number {
-  const max = Math.min(text.length, from + 100);
+function scanKey(text: string, from: number, to: number): number {
+  const max = Math.min(to, from + 100);
   for (let j = from; j < max; j++) {
     const c = text.charCodeAt(j);
     if (c === EQUALS) return j > from ? j : -1;
@@ -330,19 +519,18 @@ function scanKey(text: string, from: number): number {
   return -1;
 }
 
-function closingQuote(text: string, from: number, q: number): number {
-  const n = text.length;
-  for (let j = from; j < n; j++) {
-    if (text.charCodeAt(j) !== q) continue;
+function closingQuote(text: string, from: number, to: number, q: number): number {
+  const quote = q === DQUOTE ? '"' : "'";
+  for (let j = text.indexOf(quote, from); j >= 0 && j < to; j = text.indexOf(quote, j + 1)) {
     let k = j + 1;
-    if (k >= n || text.charCodeAt(k) === COMMA) return j;
+    if (k >= to || text.charCodeAt(k) === COMMA) return j;
     if (!isSpace(text.charCodeAt(k))) continue;
-    while (k < n && isSpace(text.charCodeAt(k))) k++;
-    if (k >= n || text.charCodeAt(k) === COMMA || scanKey(text, k) >= 0) return j;
+    while (k < to && isSpace(text.charCodeAt(k))) k++;
+    if (k >= to || text.charCodeAt(k) === COMMA || scanKey(text, k, to) >= 0) return j;
   }
   // Unterminated: the value runs to the first comma, or the end.
-  const comma = text.indexOf(',', from);
-  return comma >= 0 ? comma : n;
+  const comma = indexIn(text, COMMA, from, to);
+  return comma >= 0 ? comma : to;
 }
 
 function splitOption(s: string): [string, string] {
@@ -376,14 +564,39 @@ const PLAYABLE_SCHEMES = new Set(['http', 'https', 'rtmp', 'rtmps', 'rtsp', 'udp
 function unsupportedReason(url: string, kodi: Record<string, string>): string | undefined {
   if (kodi['inputstream.adaptive.license_type'] || kodi['inputstream.adaptive.license_key'])
     return 'DRM-protected';
-  if (/\.mpd(\?|$)/i.test(url) || kodi['inputstream.adaptive.manifest_type'] === 'mpd') return 'DASH (.mpd)';
+  if (hasMpdSuffix(url) || kodi['inputstream.adaptive.manifest_type'] === 'mpd') return 'DASH (.mpd)';
   // Fast path for the common case; the scheme is only extracted for anything else.
   if (!url.startsWith('http://') && !url.startsWith('https://')) {
     const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
     if (!scheme || !PLAYABLE_SCHEMES.has(scheme)) return `unsupported scheme ${scheme ?? '(none)'}:`;
   }
-  if (/^https?:\/\/(www\.)?(youtube\.com\/(watch|c\/|channel|@)|youtu\.be\/|twitch\.tv\/)/i.test(url)) {
+  if (
+    mayBeWebPage(url) &&
+    /^https?:\/\/(www\.)?(youtube\.com\/(watch|c\/|channel|@)|youtu\.be\/|twitch\.tv\/)/i.test(url)
+  ) {
     return 'web page, not a stream';
   }
   return undefined;
+}
+
+/** `/\.mpd(\?|$)/i.test(url)` without a regex run per entry. */
+function hasMpdSuffix(url: string): boolean {
+  for (let i = url.indexOf('.'); i >= 0; i = url.indexOf('.', i + 1)) {
+    if (
+      i + 3 < url.length &&
+      (url.charCodeAt(i + 1) | 0x20) === 109 /* m */ &&
+      (url.charCodeAt(i + 2) | 0x20) === 112 /* p */ &&
+      (url.charCodeAt(i + 3) | 0x20) === 100 /* d */ &&
+      (i + 4 === url.length || url.charCodeAt(i + 4) === 63) /* ? */
+    )
+      return true;
+  }
+  return false;
+}
+
+/** Cheap pre-check for the web-page regex: the host must start with w, y or t (www., youtu…, twitch). */
+function mayBeWebPage(url: string): boolean {
+  if (url.length < 9) return false;
+  const c = url.charCodeAt((url.charCodeAt(4) | 0x20) === 115 /* https */ ? 8 : 7) | 0x20;
+  return c === 119 || c === 121 || c === 116;
 }

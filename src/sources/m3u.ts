@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
-import { M3uParser, type M3uEntry } from './m3u-parser.js';
+import { M3uParser, type M3uEntry, type M3uHandlers, type M3uWarning } from './m3u-parser.js';
 import { passesFilters, type M3uDefinition } from './definition.js';
 import { upstreamGet, UpstreamError } from './http.js';
 import { SourceError, type RefreshProgress, type SourceEntry, type SourceSnapshot } from './types.js';
@@ -50,34 +50,8 @@ export async function readM3uSource(def: M3uDefinition, opts: M3uReadOptions = {
     total = res.contentLength;
   }
 
-  const base: Record<string, string> = { 'User-Agent': def.userAgent, ...def.headers };
-  const entries: SourceEntry[] = [];
-  const warnings: string[] = [];
-  const seen = new Set<string>();
-  let skipped = 0;
-  const warn = (msg: string) => {
-    if (warnings.length < MAX_WARNINGS) warnings.push(msg);
-  };
-  const parser = new M3uParser(
-    {
-      entry: (e) => {
-        if (e.unsupported) {
-          skipped++;
-          return warn(`line ${e.line}: skipped "${e.title}": ${e.unsupported}`);
-        }
-        if (!passesFilters(def.filters, e.title, e.group, e.url)) return void skipped++;
-        const streamId = urlId(e.url);
-        if (seen.has(streamId)) return void skipped++;
-        seen.add(streamId);
-        entries.push(toEntry(e, streamId, base));
-      },
-      warning: (w) => {
-        skipped++;
-        warn(`line ${w.line}: ${w.reason}`);
-      },
-    },
-    { baseUrl },
-  );
+  const sink = new EntrySink(def.filters, { 'User-Agent': def.userAgent, ...def.headers });
+  const parser = new M3uParser(sink, { baseUrl });
 
   try {
     let first = true;
@@ -93,7 +67,7 @@ export async function readM3uSource(def: M3uDefinition, opts: M3uReadOptions = {
     for await (const chunk of decompress(counted)) {
       if (opts.onProgress && read - reported >= 256 * 1024) {
         reported = read;
-        opts.onProgress({ entries: entries.length, fraction: total ? Math.min(0.99, read / total) : 0 });
+        opts.onProgress({ entries: sink.entries.length, fraction: total ? Math.min(0.99, read / total) : 0 });
       }
       const text = decoder.decode(chunk, { stream: true });
       if (first && text.trim()) {
@@ -122,15 +96,54 @@ export async function readM3uSource(def: M3uDefinition, opts: M3uReadOptions = {
   if (parser.entryCount === 0 && !parser.sawHeader) {
     throw new SourceError(`${where}: not an M3U playlist (no #EXTM3U header and no entries)`, 'format');
   }
-  opts.onProgress?.({ entries: entries.length, fraction: 1 });
+  opts.onProgress?.({ entries: sink.entries.length, fraction: 1 });
   const shift = Number(parser.header['tvg-shift']);
   return {
-    entries,
+    entries: sink.entries,
     tvgUrls: parser.tvgUrls,
     timeShiftMinutes: Number.isFinite(shift) && shift !== 0 ? Math.round(shift * 60) : undefined,
-    skipped,
-    warnings,
+    skipped: sink.skipped,
+    warnings: sink.warnings,
   };
+}
+
+/**
+ * Parser entries → SourceEntries: unsupported and filtered entries and repeated URLs are counted as
+ * skipped. A class, not closures, so every source's parser calls the same method (one optimised
+ * call site instead of a deoptimisation per source).
+ */
+class EntrySink implements M3uHandlers {
+  readonly entries: SourceEntry[] = [];
+  readonly warnings: string[] = [];
+  skipped = 0;
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly filters: M3uDefinition['filters'],
+    /** Shared by every entry without headers of its own (100k entries, one object). */
+    private readonly base: Record<string, string>,
+  ) {}
+
+  entry(e: M3uEntry): void {
+    if (e.unsupported) {
+      this.skipped++;
+      return this.warn(`line ${e.line}: skipped "${e.title}": ${e.unsupported}`);
+    }
+    if (!passesFilters(this.filters, e.title, e.group, e.url)) return void this.skipped++;
+    const streamId = urlId(e.url);
+    if (this.seen.has(streamId)) return void this.skipped++;
+    this.seen.add(streamId);
+    this.entries.push(toEntry(e, streamId, this.base));
+  }
+
+  warning(w: M3uWarning): void {
+    this.skipped++;
+    this.warn(`line ${w.line}: ${w.reason}`);
+  }
+
+  private warn(msg: string): void {
+    if (this.warnings.length < MAX_WARNINGS) this.warnings.push(msg);
+  }
 }
 
 function toEntry(e: M3uEntry, streamId: string, base: Record<string, string>): SourceEntry {
@@ -176,13 +189,50 @@ export function urlId(url: string): string {
   h1 ^= h1 >>> 13;
   h2 = Math.imul(h2 ^ (h2 >>> 16), 0xc2b2ae35);
   h2 ^= h2 >>> 16;
-  return (h1 >>> 0).toString(36).padStart(7, '0') + (h2 >>> 0).toString(36).padStart(7, '0');
+  return base36x2(h1 >>> 0, h2 >>> 0);
 }
 
+/**
+ * `a.toString(36).padStart(7, '0') + b.toString(36).padStart(7, '0')` for two uint32 (36^7 > 2^32),
+ * without the generic radix conversion, which cost as much as the hash itself.
+ */
+function base36x2(a: number, b: number): string {
+  const out = ID_CODES;
+  for (let i = 6; i >= 0; i--) {
+    const ra = a % 36;
+    const rb = b % 36;
+    out[i] = DIGITS36[ra]!;
+    out[i + 7] = DIGITS36[rb]!;
+    a = (a - ra) / 36;
+    b = (b - rb) / 36;
+  }
+  return String.fromCharCode.apply(null, out);
+}
+
+const DIGITS36 = Array.from('0123456789abcdefghijklmnopqrstuvwxyz', (c) => c.charCodeAt(0));
+const ID_CODES: number[] = new Array<number>(14).fill(48);
+
 export function kindOf(url: string): SourceEntry['kind'] {
+  // Without a query or fragment only the end of the URL can match (most playlists).
+  if (!url.includes('?') && !url.includes('#')) {
+    if (endsWithLower(url, '.m3u8')) return 'hls';
+    return endsWithLower(url, '.ts') ? 'ts' : 'auto';
+  }
   if (/\.m3u8(?:$|[?#])/i.test(url)) return 'hls';
   if (/\.ts(?:$|[?#])/i.test(url)) return 'ts';
   return 'auto';
+}
+
+/** ASCII case-insensitive `endsWith` for a lower-case suffix (what `/…$/i` does). */
+function endsWithLower(s: string, suffix: string): boolean {
+  const at = s.length - suffix.length;
+  if (at < 0) return false;
+  for (let i = 0; i < suffix.length; i++) {
+    const want = suffix.charCodeAt(i);
+    const c = s.charCodeAt(at + i);
+    if (c !== want && !(want >= 97 && want <= 122 && c === want - 32)) return false;
+  }
+  return true;
 }
 
 /** gzip playlists are common (`.m3u.gz`, servers without Content-Encoding): sniff the magic bytes. */

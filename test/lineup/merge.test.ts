@@ -4,6 +4,7 @@ import {
   mergeSources,
   naturalKey,
   qualityScorer,
+  type MergeOptions,
   type MergeSource,
 } from '../../src/lineup/merge.js';
 import type { SourceEntry } from '../../src/sources/types.js';
@@ -148,5 +149,44 @@ describe('keys and quality', () => {
     const s = qualityScorer(['FHD', 'HD', 'SD']);
     expect(['X FHD', 'X HD', 'X sd', 'XHD', 'X 4K', 'X|HD|'].map(s)).toEqual([3, 2, 1, 0, 0, 2]);
     expect(qualityScorer([])('X 1080p')).toBe(3);
+  });
+});
+
+describe('keys, joins and overrides together', () => {
+  const one = (entries: SourceEntry[], over: MergeOptions = opts) =>
+    mergeSources([{ id: 'a', priority: 1, accountKey: 'a', entries }], over).map((c) => [
+      c.key,
+      c.candidates.map((x) => x.streamId),
+    ]);
+
+  it('joins a name to the first entry with an EPG id and that name, even one whose id is empty', () => {
+    const sd = e('1', 'CNN', { epgId: '@SD' });
+    const us = e('2', 'CNN HD', { epgId: 'cnn.us' });
+    const plain = e('3', 'CNN');
+    expect(one([sd, us, plain])).toEqual([
+      ['name:cnn', ['1', '3']],
+      ['epg:cnn.us', ['2']],
+    ]);
+    expect(one([us, sd, plain])).toEqual([['epg:cnn.us', ['2', '1', '3']]]);
+  });
+
+  it('puts overridden and natural candidates of one key in one channel, whichever comes first', () => {
+    const route = (cid: string, key: string) => (cid === 'a:1' ? 'epg:y' : key);
+    const x1 = e('1', 'X');
+    const y = e('2', 'Y', { epgId: 'y' });
+    const x3 = e('3', 'X');
+    expect(one([x1, y, x3], { ...opts, route })).toEqual([
+      ['epg:y', ['1', '2']],
+      ['name:x', ['3']],
+    ]);
+    expect(one([y, x1, x3], { ...opts, route })).toEqual([
+      ['epg:y', ['2', '1']],
+      ['name:x', ['3']],
+    ]);
+  });
+
+  it('matches preferred tags as whole words in any script', () => {
+    const s = qualityScorer(['HD']);
+    expect(['Ünï HD', 'ÜnïHD', 'X HD²', 'xhd', 'x-hd', 'hd'].map(s)).toEqual([1, 0, 0, 0, 1, 1]);
   });
 });

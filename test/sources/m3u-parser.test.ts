@@ -205,3 +205,94 @@ describe('M3uParser', () => {
     p.end();
   });
 });
+
+describe('M3uParser details', () => {
+  it('matches directives case-insensitively, as upper-casing the line would', () => {
+    const { entries } = parse(
+      '#extm3u\n#extinf:-1,Lower\nhttp://h/1\n#Ext\u0131nf:-1,Dotless i\nhttp://h/2\n#EXTINFO:-1,Not one\nhttp://h/3\n',
+    );
+    expect(entries.map((e) => e.title)).toEqual(['Lower', 'Dotless i', 'http://h/3']);
+  });
+
+  it('reads durations like /^[-+]?\\d+(\\.\\d+)?/ and the attributes after them', () => {
+    const { entries } = parse(
+      [
+        '#EXTINF:+1.5,A',
+        'http://h/a',
+        '#EXTINF:6.,B',
+        'http://h/b',
+        '#EXTINF:x,C',
+        'http://h/c',
+        '#EXTINF: -1 tvg-id="d",D',
+        'http://h/d',
+      ].join('\n'),
+    );
+    expect(entries.map((e) => [e.duration, e.title, e.attrs])).toEqual([
+      [1.5, 'A', {}],
+      [6, 'B', {}],
+      [0, 'C', {}],
+      [-1, 'D', { 'tvg-id': 'd' }],
+    ]);
+  });
+
+  it('keeps the first of mixed-case duplicate keys and takes headers from them', () => {
+    const { entries } = parse(
+      '#EXTINF:-1 TVG-ID="A" tvg-id="B" User-Agent="UA1" user-agent="UA2" http-referrer="R" X-Other=1,T\nhttp://h/1\n',
+    );
+    expect(entries[0]).toMatchObject({
+      attrs: { 'tvg-id': 'A', 'user-agent': 'UA1', 'http-referrer': 'R', 'x-other': '1' },
+      headers: { 'User-Agent': 'UA1', Referer: 'R' },
+    });
+  });
+
+  it('tells DASH and web pages apart from streams, whatever the case', () => {
+    const urls = [
+      'http://h/a.MPD',
+      'http://h/a.mpd?x=1',
+      'http://h/a.mpd/x',
+      'http://h/a.mpdx',
+      'HTTPS://WWW.YOUTUBE.COM/watch?v=1',
+      'https://youtu.be/x',
+      'https://cdn.example/youtube.com/watch',
+      'http://h/a.ts',
+    ];
+    const { entries } = parse(urls.map((u, i) => `#EXTINF:-1,${i}\n${u}`).join('\n'));
+    expect(entries.map((e) => e.unsupported)).toEqual([
+      'DASH (.mpd)',
+      'DASH (.mpd)',
+      undefined,
+      undefined,
+      'web page, not a stream',
+      'web page, not a stream',
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('gives the same entries when chunks end inside CRLF, CR-only and LF-only line endings', () => {
+    const text = Array.from(
+      { length: 30 },
+      (_, i) =>
+        `#EXTINF:-1 tvg-id="c${i}",C ${i}${['\r\n', '\r', '\n'][i % 3]}http://h/${i}${['\n', '\r\n', '\r'][i % 3]}`,
+    ).join('');
+    const whole = parse(text);
+    expect(whole.entries).toHaveLength(30);
+    // Split right after every CR, and at seeded random places.
+    const atCr: string[] = text.split(/(?<=\r)/);
+    let state = 5;
+    const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const random: string[] = [];
+    for (let i = 0; i < text.length;) {
+      const n = 1 + Math.floor(next() * 40);
+      random.push(text.slice(i, i + n));
+      i += n;
+    }
+    for (const chunks of [atCr, random]) {
+      const entries: M3uEntry[] = [];
+      const p = new M3uParser({ entry: (e) => entries.push(e) });
+      for (const c of chunks) p.push(c);
+      p.end();
+      expect(entries).toEqual(whole.entries);
+    }
+  });
+});

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { parseDefinition, type M3uDefinition } from '../../src/sources/definition.js';
-import { readM3uSource } from '../../src/sources/m3u.js';
+import { kindOf, readM3uSource, urlId } from '../../src/sources/m3u.js';
 import { SourceError } from '../../src/sources/types.js';
 import { makeStreams, startFakeProvider } from '../fake-provider/server.js';
 
@@ -176,5 +176,31 @@ describe('readM3uSource', () => {
     expect(e.message).toBe(
       `tuners/list.json: playlist file not found: ${path.join(tmp, 'tuners', 'nope.m3u')}`,
     );
+  });
+});
+
+describe('stream ids and kinds', () => {
+  it('keeps stream ids stable across versions (overrides and channel maps store them)', () => {
+    expect(
+      [
+        'http://p.example:8080/live/user/pass/1001.ts',
+        'https://cdn.example/hls/ch1/index.m3u8?token=abc',
+        'udp://@239.0.0.1:1234',
+        'http://h/21',
+        '',
+      ].map(urlId),
+    ).toEqual(['0xye8ox073k178', '03r231q1trrk59', '1fmd3kp1us2ru0', '00sqce70t702wu', '0pzzzep1k7cal3']);
+  });
+
+  it('tells HLS and TS apart by the path, in any case, before a query or fragment', () => {
+    const urls = [
+      'http://h/a.M3U8',
+      'http://h/a.Ts',
+      'http://h/a.m3u8?x=b.ts',
+      'http://h/a.ts#f',
+      'http://h/a.tsx',
+      'http://h/ts',
+    ];
+    expect(urls.map(kindOf)).toEqual(['hls', 'ts', 'hls', 'ts', 'auto', 'auto']);
   });
 });
