@@ -2,7 +2,9 @@
 // ingested, matched to a 20k-channel lineup and written out, then /xmltv.xml served over HTTP.
 // Runs in a child process so peak RSS is the guide's own, not whatever earlier benches left.
 // Baselines measured in the same run: a raw read of the same file, the child's idle RSS, and a
-// plain static file server's first byte for the same guide.
+// plain static file server's first byte for the same guide. Throughput is input bytes over the
+// wall time of the whole refresh; CPU time (all threads) is shown beside it, because the
+// machine is shared and wall time also measures the neighbours.
 import { fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -114,6 +116,12 @@ async function firstByte(url: string, runs = 7): Promise<number> {
   return times[Math.floor(times.length / 2)] as number;
 }
 
+/** User + system CPU seconds of this process (all threads) since `from`. */
+function cpuSeconds(from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1e6;
+}
+
 async function child(dir: string, from: number, send: (row: BenchRow) => void): Promise<void> {
   const epgDir = path.join(dir, 'epg');
   const file = path.join(epgDir, 'big.xml');
@@ -150,12 +158,19 @@ async function child(dir: string, from: number, send: (row: BenchRow) => void): 
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss / 1e6)), 20);
   const t0Wall = Date.now();
   let t0 = performance.now();
+  // CPU time of the whole process (every thread): the machine is shared, so wall time alone
+  // says as much about the neighbours as about the guide.
+  const cpu0 = process.cpuUsage();
   let ingestS = 0;
+  let ingestCpuS = 0;
   svc.on('progress', () => {
-    if (!ingestS && svc.status().phase === 'building') ingestS = (performance.now() - t0) / 1000;
+    if (ingestS || svc.status().phase !== 'building') return;
+    ingestS = (performance.now() - t0) / 1000;
+    ingestCpuS = cpuSeconds(cpu0);
   });
   await svc.refresh();
   const refreshS = (performance.now() - t0) / 1000;
+  const refreshCpuS = cpuSeconds(cpu0);
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss / 1e6);
 
@@ -173,34 +188,61 @@ async function child(dir: string, from: number, send: (row: BenchRow) => void): 
 
   // Baselines and breakdown: the same bytes read without parsing, and parsed on one thread.
   t0 = performance.now();
+  let cpu = process.cpuUsage();
   for await (const _chunk of createReadStream(file, { highWaterMark: 1 << 20 }));
-  const rawMBs = mb / ((performance.now() - t0) / 1000);
+  const rawS = (performance.now() - t0) / 1000;
+  const rawCpuS = cpuSeconds(cpu);
+  const rawMBs = mb / rawS;
   t0 = performance.now();
+  cpu = process.cpuUsage();
   await readXmltv(createReadStream(file, { highWaterMark: 1 << 20 }), { channel() {}, programme() {} });
   const parseMBs = mb / ((performance.now() - t0) / 1000);
+  const parseCpuS = cpuSeconds(cpu);
+  const raw = { name: 'raw file read', value: rawMBs };
 
   send({
     bench: NAME,
-    metric: 'refresh throughput (read+match+write)',
+    metric: 'refresh throughput (read+match+write, wall)',
     value: mb / refreshS,
     unit: 'MB/s',
-    baseline: { name: 'raw file read', value: rawMBs },
+    baseline: raw,
     target: '≥ 50 MB/s',
     pass: mb / refreshS >= 50,
   });
   send({
     bench: NAME,
-    metric: 'ingest phase (read+parse+spool)',
-    value: mb / ingestS,
-    unit: 'MB/s',
-    baseline: { name: 'raw file read', value: rawMBs },
+    metric: `refresh CPU time, all threads (wall ${refreshS.toFixed(1)} s)`,
+    value: refreshCpuS,
+    unit: 's',
+    baseline: { name: 'raw file read', value: rawCpuS },
   });
   send({
     bench: NAME,
-    metric: 'XMLTV parse only (one thread)',
+    metric: 'refresh throughput per CPU second',
+    value: mb / refreshCpuS,
+    unit: 'MB/s',
+    baseline: { name: 'raw file read', value: mb / rawCpuS },
+  });
+  send({
+    bench: NAME,
+    metric: `ingest phase (read+parse+spool; CPU ${ingestCpuS.toFixed(1)} s)`,
+    value: mb / ingestS,
+    unit: 'MB/s',
+    baseline: raw,
+  });
+  send({
+    bench: NAME,
+    metric: `build phase (match+write; CPU ${(refreshCpuS - ingestCpuS).toFixed(1)} s)`,
+    value: mb / (refreshS - ingestS),
+    unit: 'MB/s',
+    baseline: raw,
+  });
+  send({
+    bench: NAME,
+    metric: `XMLTV parse only (one thread; CPU ${parseCpuS.toFixed(1)} s)`,
     value: parseMBs,
     unit: 'MB/s',
-    baseline: { name: 'raw file read', value: rawMBs },
+    baseline: raw,
   });
   send({
     bench: NAME,

@@ -1,21 +1,24 @@
 // Writes the output XMLTV from a per-channel plan: one `<channel>` per lineup channel, then each
 // channel's programmes (from a spool, short EPG or the dummy guide), sorted, overlaps resolved,
 // limited to the window. Streams throughout; only one channel's programmes are in memory.
-import { open, type FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import type { Channel } from '../model.js';
 import { writeStreamAtomic } from '../util/atomic-file.js';
 import { dummyBody, dummySlots } from './dummy.js';
-import { readSpoolLines, type SpoolEntry, type SpoolLine } from './spool.js';
+import type { SpoolEntry, SpoolLine } from './spool.js';
+import { SpoolReader, parseSpoolRecords } from './spool-records.js';
+import { BufferedWriter } from './buffered-writer.js';
 import {
-  BufferedWriter,
   FOOTER,
+  PROGRAMME_END,
+  PROGRAMME_TAG,
   escapeText,
   programmeLine,
   renderChannel,
   renderHeader,
 } from './xmltv-writer.js';
 import type { GuideKind } from './types.js';
+import { formatXmltvTime } from './xmltv-time.js';
 import type { MatchedBy } from './match.js';
 
 export type PlanSource =
@@ -55,35 +58,83 @@ export interface WriteOptions {
   readonly spoolFile: (inputId: string) => string;
 }
 
-/**
- * Sort by start, drop duplicates (same start: the first one read wins), infer missing stops from
- * the next start, trim a programme that overlaps the next, and keep only what touches the window.
- */
-export function arrange(lines: SpoolLine[], window: Window): SpoolLine[] {
-  lines.sort((a, b) => a.start - b.start);
-  const uniq = lines.filter((l, i) => i === 0 || (lines[i - 1] as SpoolLine).start !== l.start);
-  const out: SpoolLine[] = [];
-  for (let i = 0; i < uniq.length; i++) {
-    const cur = uniq[i] as SpoolLine;
-    const next = uniq[i + 1];
-    let stop = cur.stop || (next ? next.start : cur.start + 3600_000);
-    if (next && next.start < stop) stop = next.start;
-    if (stop <= window.from || cur.start >= window.to) continue;
-    out.push(stop === cur.stop ? cur : { start: cur.start, stop, body: cur.body });
-  }
-  return out;
+/** What `arrangeTimes` keeps: indices into the input, in output order, with their stop times. */
+export interface Arranged {
+  readonly order: number[];
+  readonly stops: number[];
 }
 
-/** Write the whole guide to `out` (not ended). Returns programmes written per plan entry. */
+/**
+ * Sort by start, drop duplicates (same start: the first one read wins), infer missing stops (0)
+ * from the next start, trim a programme that overlaps the next, and keep only what touches the
+ * window. Works on bare times so spooled bodies can stay bytes.
+ */
+export function arrangeTimes(
+  n: number,
+  starts: ArrayLike<number>,
+  stops: ArrayLike<number>,
+  window: Window,
+): Arranged {
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) sorted = (starts[i] as number) >= (starts[i - 1] as number);
+  let byStart: number[] | undefined;
+  if (!sorted) {
+    byStart = Array.from({ length: n }, (_, i) => i);
+    // Ties keep input order (the first one read wins).
+    byStart.sort((a, b) => (starts[a] as number) - (starts[b] as number) || a - b);
+  }
+  const uniq: number[] = [];
+  let prev = NaN;
+  for (let k = 0; k < n; k++) {
+    const i = byStart ? (byStart[k] as number) : k;
+    const start = starts[i] as number;
+    if (k === 0 || start !== prev) uniq.push(i);
+    prev = start;
+  }
+  const order: number[] = [];
+  const outStops: number[] = [];
+  for (let k = 0; k < uniq.length; k++) {
+    const i = uniq[k] as number;
+    const start = starts[i] as number;
+    const next = k + 1 < uniq.length ? (starts[uniq[k + 1] as number] as number) : undefined;
+    let stop = (stops[i] as number) || (next !== undefined ? next : start + 3600_000);
+    if (next !== undefined && next < stop) stop = next;
+    if (stop <= window.from || start >= window.to) continue;
+    order.push(i);
+    outStops.push(stop);
+  }
+  return { order, stops: outStops };
+}
+
+/** `arrangeTimes` over spool lines (short EPG, dummy and tests). */
+export function arrange(lines: readonly SpoolLine[], window: Window): SpoolLine[] {
+  const r = arrangeTimes(
+    lines.length,
+    lines.map((l) => l.start),
+    lines.map((l) => l.stop),
+    window,
+  );
+  return r.order.map((i, k) => {
+    const l = lines[i] as SpoolLine;
+    const stop = r.stops[k] as number;
+    return stop === l.stop ? l : { start: l.start, stop, body: l.body };
+  });
+}
+
+/**
+ * Write the whole guide to `out` (not ended). Returns programmes written per plan entry.
+ * `recycle`: `out` is done with a chunk when its write callback runs (see BufferedWriter).
+ */
 export async function writeGuide(
   out: Writable,
   plans: readonly ChannelPlan[],
   opts: WriteOptions,
+  recycle = false,
 ): Promise<number[]> {
-  const w = new BufferedWriter(out);
-  await w.write(renderHeader(opts.generatedAt));
+  const w = new BufferedWriter(out, 1 << 20, recycle);
+  w.put(renderHeader(opts.generatedAt));
   for (const p of plans) {
-    await w.write(
+    w.put(
       renderChannel({
         id: p.outId,
         names: [p.channel.name, p.channel.guideNumber],
@@ -91,41 +142,61 @@ export async function writeGuide(
         ...(opts.lcn ? { lcn: p.channel.guideNumber } : {}),
       }),
     );
+    const wait = w.ready();
+    if (wait) await wait;
   }
   const counts: number[] = [];
-  const files = new Map<string, FileHandle>();
+  const spool = new SpoolReader(
+    plans.map((p) => (p.source.type === 'spool' ? p.source : undefined)),
+    opts.spoolFile,
+  );
   try {
-    for (const p of plans) {
-      let lines: SpoolLine[] = [];
+    for (let n = 0; n < plans.length; n++) {
+      const p = plans[n] as ChannelPlan;
       const s = p.source;
-      if (s.type === 'spool') {
-        let fh = files.get(s.inputId);
-        if (!fh) {
-          fh = await open(opts.spoolFile(s.inputId), 'r');
-          files.set(s.inputId, fh);
-        }
-        lines = arrange(await readSpoolLines(fh, s.entry), opts.window);
-      } else if (s.type === 'lines') {
-        lines = arrange([...s.lines], opts.window);
-      } else if (s.type === 'dummy') {
-        const body = dummyBody(p.channel.name);
-        lines = dummySlots(opts.window.from, opts.window.to, opts.dummyBlockMinutes).map((x) => ({
-          ...x,
-          body,
-        }));
-      }
-      // One string per channel: the id is escaped once, and the writer sees few, larger parts.
+      // Escaped once per channel.
       const id = escapeText(p.outId);
-      let text = '';
-      for (const l of lines) text += programmeLine(l.start, l.stop, id, l.body);
-      const wait = w.write(text);
+      let written = 0;
+      if (s.type === 'spool') {
+        const rec = parseSpoolRecords(await spool.take(n), s.entry.count);
+        const { order, stops } = arrangeTimes(rec.count, rec.starts, rec.stops, opts.window);
+        // The start tag in pieces (no string built per programme), the body as the spooled bytes.
+        const idClose = id + PROGRAMME_TAG.close;
+        for (let k = 0; k < order.length; k++) {
+          const i = order[k] as number;
+          if (k) w.put(PROGRAMME_END);
+          w.put(PROGRAMME_TAG.open);
+          w.put(formatXmltvTime(rec.starts[i] as number));
+          w.put(PROGRAMME_TAG.stop);
+          w.put(formatXmltvTime(stops[k] as number));
+          w.put(PROGRAMME_TAG.channel);
+          w.put(idClose);
+          w.putBytes(rec.data, rec.bodyStart[i] as number, rec.bodyEnd[i] as number);
+        }
+        if (order.length) w.put(PROGRAMME_END);
+        written = order.length;
+      } else {
+        let lines: SpoolLine[] = [];
+        if (s.type === 'lines') lines = arrange(s.lines, opts.window);
+        else if (s.type === 'dummy') {
+          const body = dummyBody(p.channel.name);
+          lines = dummySlots(opts.window.from, opts.window.to, opts.dummyBlockMinutes).map((x) => ({
+            ...x,
+            body,
+          }));
+        }
+        for (const l of lines) w.put(programmeLine(l.start, l.stop, id, l.body));
+        written = lines.length;
+      }
+      // Per channel: writes above only collect, so back-pressure is checked here.
+      const wait = w.ready();
       if (wait) await wait;
-      counts.push(lines.length);
+      counts.push(written);
     }
   } finally {
-    for (const fh of files.values()) await fh.close();
+    await spool.close();
   }
-  await w.write(FOOTER);
+  w.put(FOOTER);
   await w.flush();
   return counts;
 }
@@ -137,7 +208,7 @@ export async function writeGuideFile(
   opts: WriteOptions,
 ): Promise<number[]> {
   // 0666 (before umask), as before: the guide holds no secret and is the service's public output.
-  return writeStreamAtomic(path, (out) => writeGuide(out, plans, opts), {
+  return writeStreamAtomic(path, (out) => writeGuide(out, plans, opts, true), {
     mode: 0o666,
     highWaterMark: 1 << 20,
   });

@@ -2,6 +2,7 @@
 // "Nachrichten", "Sport / Fußball"); Jellyfin and Emby only classify a programme when a category
 // equals one of their words (movie, news, sports, kids), and Plex wants "Series"/"Movie".
 // So the original categories are kept and the canonical English word is added when recognised.
+import { detach } from './strings.js';
 import type { LangText } from './types.js';
 
 export type GuideClass = 'Movie' | 'Series' | 'News' | 'Sports' | 'Kids';
@@ -139,7 +140,8 @@ export function classOf(category: string): GuideClass[] {
   if (!hit) {
     hit = classify(category);
     if (memo.size >= 10_000) memo.clear();
-    memo.set(category, hit);
+    // A copy: `category` is usually a slice of a whole decoded chunk, which the key would keep.
+    memo.set(detach(category), hit);
   }
   return hit;
 }

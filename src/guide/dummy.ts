@@ -1,6 +1,6 @@
 // Placeholder guide for channels no source covers: blocks titled with the channel name.
 // Without it Plex shows an empty row or drops the channel, and Jellyfin cannot map it.
-import { escapeText } from './xmltv-writer.js';
+import { escapeText } from './xml-escape.js';
 
 export interface Slot {
   readonly start: number;

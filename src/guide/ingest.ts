@@ -1,17 +1,17 @@
 // Ingest of one XMLTV input into a spool, in parallel when the input is large.
 //
 // Parsing and rendering dominate the cost of a refresh, and both are per programme. So the
-// decompressed bytes are cut after a `</programme>` into batches of about 1 MB, batches are
-// parsed and rendered by worker threads, and their per-channel lines are appended to the spool
-// in input order (so results do not depend on scheduling). Cuts fall on an ASCII `>`, which is
-// safe for UTF-8 and the single-byte encodings; UTF-16 input is read on the main thread.
-// The worker pool is only started for inputs bigger than one batch.
+// decompressed bytes are cut after a `</programme>` into batches (about 1 MB for worker threads,
+// 60 KB on this thread), each parsed and rendered to per-channel lines that are appended to the
+// spool in input order (so results do not depend on scheduling). Cuts fall on an ASCII `>`,
+// which is safe for UTF-8 and the single-byte encodings; UTF-16 input is read on the main
+// thread. The worker pool is only started for inputs bigger than one batch.
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { GuideChannel, Programme } from './types.js';
-import { SpoolWriter, spoolLine } from './spool.js';
+import { SpoolWriter, pushSpoolLine } from './spool.js';
 import { XmlScanner } from './xml-scanner.js';
 import {
   XmltvHandler,
@@ -56,21 +56,20 @@ export function processBatch(job: BatchJob): BatchResult {
   const report = emptyReport();
   const problem = problemRecorder(report);
   const channels: GuideChannel[] = [];
-  const lines = new Map<string, string[]>();
+  // Per guide channel, the pieces of its lines (see pushSpoolLine) and how many lines.
+  const groups = new Map<string, { parts: string[]; count: number }>();
   // Consecutive programmes usually share a channel: skip hashing the id then.
   let lastId = '';
-  let last: string[] | undefined;
+  let last: { parts: string[]; count: number } | undefined;
   const sink: XmltvSink = {
     channel: (c) => channels.push(c),
     programme: (p: Programme) => {
-      const line = spoolLine(p, job.window);
-      if (line === undefined) return;
       if (last === undefined || p.channel !== lastId) {
-        last = lines.get(p.channel);
-        if (!last) lines.set(p.channel, (last = []));
+        last = groups.get(p.channel);
+        if (!last) groups.set(p.channel, (last = { parts: [], count: 0 }));
         lastId = p.channel;
       }
-      last.push(line);
+      if (pushSpoolLine(p, job.window, last.parts) >= 0) last.count++;
     },
   };
   const handler = new XmltvHandler(sink, report, problem, job.timeShiftMinutes * 60_000);
@@ -82,19 +81,11 @@ export function processBatch(job: BatchJob): BatchResult {
   scanner.write(decoder.write(bytes));
   scanner.write(decoder.end());
   if (job.final) scanner.end();
-  const groups: BatchResult['groups'] = [];
-  const parts: Buffer[] = [];
-  for (const [id, l] of lines) {
-    const b = Buffer.from(l.join(''), 'utf8');
-    parts.push(b);
-    groups.push({ id, length: b.length, count: l.length });
-  }
-  // Buffer.concat of more than a few KB owns its ArrayBuffer, so it can be transferred.
-  const all = Buffer.concat(parts);
+  const encoded = encodeLines(groups);
   return {
     channels,
-    data: new Uint8Array(all.buffer, all.byteOffset, all.byteLength),
-    groups,
+    data: encoded.data,
+    groups: encoded.groups,
     programmes: report.programmes,
     skipped: report.skipped,
     problems: report.problems,
@@ -104,8 +95,77 @@ export function processBatch(job: BatchJob): BatchResult {
   };
 }
 
+/**
+ * Each channel's lines back to back as UTF-8, in one buffer that owns its memory (so a worker
+ * can transfer it). A channel's pieces are joined once and encoded straight into the buffer.
+ */
+function encodeLines(groups: ReadonlyMap<string, { parts: string[]; count: number }>): {
+  data: Uint8Array;
+  groups: BatchResult['groups'];
+} {
+  const texts: string[] = [];
+  let chars = 0;
+  for (const g of groups.values()) {
+    const t = g.count ? g.parts.join('') : '';
+    texts.push(t);
+    chars += t.length;
+  }
+  // Sized for one byte a character; grows when the text is not ASCII.
+  let buf = Buffer.allocUnsafeSlow(Math.max(chars, 256));
+  let at = 0;
+  const out: BatchResult['groups'] = [];
+  let k = 0;
+  for (const [id, g] of groups) {
+    const t = texts[k++] as string;
+    if (!g.count) continue;
+    if (t.length * 3 > buf.length - at) {
+      const need = Buffer.byteLength(t);
+      if (need > buf.length - at) {
+        const bigger = Buffer.allocUnsafeSlow(Math.max(2 * buf.length, at + need));
+        buf.copy(bigger, 0, 0, at);
+        buf = bigger;
+      }
+    }
+    const length = buf.write(t, at);
+    at += length;
+    out.push({ id, length, count: g.count });
+  }
+  return { data: new Uint8Array(buf.buffer, 0, at), groups: out };
+}
+
+/** Batch size for workers (fewer, larger messages). */
 const BATCH = 1 << 20;
+/**
+ * Inline batch size: the decoded text of a batch must stay below V8's large-object size
+ * (128 KB, even as two-byte text), or the batch alive at each scavenge is promoted at once
+ * and old-space garbage grows by ~100 MB per 500 MB guide (peak RSS).
+ */
+const INLINE_BATCH = 60 * 1024;
+/** Spool bytes queued before a write starts. */
+const SPOOL_WRITE = 256 * 1024;
+/** Without a safe cut point for this long, a batch is cut anyway. */
+const FORCE_CUT = 4 * 1024 * 1024;
+/** Top-level element ends: after one, the next batch starts inside the root, as a batch must. */
 const END = Buffer.from('</programme>');
+const CHANNEL_END = Buffer.from('</channel>');
+const GT = 0x3e;
+
+/**
+ * The end of a batch starting at `from`: after the last `</programme>` (or `</channel>`, in
+ * the channel list) within `batch` bytes, else after the first one beyond; -1 if there is none.
+ */
+export function cutAfter(buf: Buffer, from: number, batch: number): number {
+  const window = buf.subarray(from, from + batch);
+  for (const end of [END, CHANNEL_END]) {
+    const at = window.lastIndexOf(end);
+    if (at !== -1) return from + at + end.length;
+  }
+  // (A negative offset would count from the end of the buffer.)
+  const p = buf.indexOf(END, Math.max(from, from + batch - END.length + 1));
+  const c = buf.indexOf(CHANNEL_END, Math.max(from, from + batch - CHANNEL_END.length + 1));
+  if (p === -1) return c === -1 ? -1 : c + CHANNEL_END.length;
+  return c === -1 || p < c ? p + END.length : c + CHANNEL_END.length;
+}
 const WORKER_FILE = new URL('./ingest-worker.js', import.meta.url);
 
 /**
@@ -173,8 +233,7 @@ export async function ingestXmltv(
   const report = emptyReport();
   const problem = problemRecorder(report);
   const poolSize = opts.workers ?? workerCount();
-  // Inline batches are smaller: less transient memory, same throughput.
-  const batch = poolSize > 0 ? BATCH : BATCH / 4;
+  const batch = poolSize > 0 ? BATCH : INLINE_BATCH;
   let pool: Pool | undefined;
   const inflight: Promise<BatchResult>[] = [];
   let applied = 0;
@@ -189,19 +248,16 @@ export async function ingestXmltv(
     report.programmes += r.programmes;
     report.skipped += r.skipped;
     for (const c of r.channels) spool.channel(c);
-    let at = 0;
-    for (const g of r.groups) {
-      spool.addGroup(g.id, r.data.subarray(at, at + g.length), g.count);
-      at += g.length;
-    }
+    spool.addBatch(r.data, r.groups);
     report.problemCount += r.problemCount - r.problems.length;
     for (const m of r.problems) problem(m);
-    const wait = spool.drain();
+    // Spool writes of a few hundred KB: small batches do not each cost a write.
+    const wait = spool.drain(SPOOL_WRITE);
     if (wait) await wait;
   };
 
-  /** `data` must own its ArrayBuffer (it is transferred to a worker). */
-  const dispatch = async (data: Uint8Array, final: boolean): Promise<void> => {
+  /** `data` may be reused once this resolves (a worker gets a copy). */
+  const dispatch = async (data: Buffer, final: boolean): Promise<void> => {
     const job: BatchJob = {
       data,
       encoding: report.encoding,
@@ -212,7 +268,10 @@ export async function ingestXmltv(
     };
     if (!final && !pool && poolSize > 0) pool = startPool(poolSize, opts.workerFile ?? WORKER_FILE);
     if (!pool) return apply(processBatch(job));
-    inflight.push(pool.run(job));
+    // Its own memory, as it is transferred.
+    const owned = Buffer.allocUnsafeSlow(data.length);
+    data.copy(owned);
+    inflight.push(pool.run({ ...job, data: owned }));
     // Apply in input order; at most two batches per worker in flight keeps memory bounded.
     while (inflight.length > 0 && (final || inflight.length >= poolSize * 2)) {
       await apply(await (inflight.shift() as Promise<BatchResult>));
@@ -231,30 +290,40 @@ export async function ingestXmltv(
       const r = await readXmltv(rest, spool, { timeShiftMinutes: opts.timeShiftMinutes });
       return { ...r, bytes: report.bytes, compression: report.compression };
     }
-    // Chunks are collected and copied once per batch into a buffer that owns its memory.
+    // Chunks are collected into one buffer reused throughout (sparing the allocator a large
+    // buffer per batch) and cut into batches that end after a top-level element.
     let chunks: Buffer[] = [];
     let size = 0;
-    const owned = (): Buffer => {
-      const b = Buffer.allocUnsafeSlow(size);
+    let scratch: Buffer | undefined;
+    const collect = (): Buffer => {
+      if (!scratch || scratch.length < size) scratch = Buffer.allocUnsafeSlow(Math.max(size, 4 * batch));
       let at = 0;
-      for (const c of chunks) at += c.copy(b, at);
-      return b;
+      for (const c of chunks) at += c.copy(scratch, at);
+      return scratch.subarray(0, size);
     };
     for await (const chunk of rest) {
       chunks.push(chunk);
       size += chunk.length;
       if (size < batch) continue;
-      const cut = chunk.lastIndexOf(END);
-      // No programme end in this chunk: wait for the next (or cut anyway once it gets large).
-      if (cut === -1 && size < 16 * batch) continue;
-      const all = owned();
-      const end = cut === -1 ? size : size - chunk.length + cut + END.length;
-      const left = Buffer.from(all.subarray(end));
+      const all = collect();
+      let from = 0;
+      while (size - from >= batch) {
+        let end = cutAfter(all, from, batch);
+        if (end === -1) {
+          if (size - from < FORCE_CUT) break;
+          // Megabytes without an element end (not a guide's shape): cut after any '>', so a
+          // UTF-8 character is never split.
+          const gt = all.lastIndexOf(GT);
+          end = gt >= from ? gt + 1 : size;
+        }
+        await dispatch(all.subarray(from, end), false);
+        from = end;
+      }
+      const left = Buffer.from(all.subarray(from));
       chunks = left.length ? [left] : [];
       size = left.length;
-      await dispatch(new Uint8Array(all.buffer, 0, end), false);
     }
-    await dispatch(owned(), true);
+    await dispatch(collect(), true);
   } catch (err) {
     problem(`read failed: ${(err as Error).message}`);
     report.complete = false;

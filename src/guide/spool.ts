@@ -8,7 +8,8 @@ import { writeJsonAtomic } from '../util/atomic-file.js';
 import type { GuideChannel, GuideKind, Programme } from './types.js';
 import type { XmltvSink } from './xmltv-reader.js';
 import { own } from './xmltv-reader.js';
-import { renderProgrammeBody } from './xmltv-writer.js';
+import { renderProgrammeParts } from './xmltv-writer.js';
+import { parseSpoolRecords, readSpoolBytes } from './spool-records.js';
 
 export interface SpoolEntry {
   /** Programmes (lines) of this guide channel. */
@@ -36,12 +37,20 @@ export interface SpoolMeta {
   readonly problemCount: number;
 }
 
-/** A programme's spool line, or undefined when it lies outside the window. */
-export function spoolLine(p: Programme, window: { from: number; to: number }): string | undefined {
+/**
+ * Push a programme's spool line onto `out` as pieces (joined later, many lines at once).
+ * Returns the characters pushed, or -1 when the programme lies outside the window.
+ */
+export function pushSpoolLine(p: Programme, window: { from: number; to: number }, out: string[]): number {
   const stop = p.stop ?? 0;
-  if (p.start >= window.to || (stop ? stop <= window.from : p.start < window.from - 86_400_000))
-    return undefined;
-  return `${p.start}\t${stop}\t${renderProgrammeBody(p)}\n`;
+  if (p.start >= window.to || (stop ? stop <= window.from : p.start < window.from - 86_400_000)) return -1;
+  const from = out.length;
+  out.push(`${p.start}\t${stop}\t`);
+  renderProgrammeParts(p, out);
+  out.push('\n');
+  let chars = 0;
+  for (let i = from; i < out.length; i++) chars += (out[i] as string).length;
+  return chars;
 }
 
 export interface SpoolLine {
@@ -56,7 +65,9 @@ const SWITCH_FLUSH = 4 * 1024;
 const TOTAL_FLUSH = 4 * 1024 * 1024;
 
 interface Pending {
-  lines: string[];
+  /** Pieces of the lines (see pushSpoolLine). */
+  parts: string[];
+  count: number;
   size: number;
 }
 
@@ -91,52 +102,57 @@ export class SpoolWriter implements XmltvSink {
   }
 
   programme(p: Programme): void {
-    const line = spoolLine(p, this.window);
-    if (line === undefined) return;
     // Consecutive programmes usually share a channel: skip the map lookup then.
-    let pend: Pending | undefined;
-    if (this.last !== undefined && this.lastId === p.channel) pend = this.last;
-    else {
+    const same = this.last !== undefined && this.lastId === p.channel;
+    const pend = same
+      ? (this.last as Pending)
+      : (this.pending.get(p.channel) ?? { parts: [], count: 0, size: 0 });
+    const size = pushSpoolLine(p, this.window, pend.parts);
+    if (size < 0) return;
+    if (!same) {
       // Channel switch: write out the previous channel's lines now if there are enough of them,
       // so they die young instead of being promoted and costing major GCs.
       if (this.last !== undefined && this.last.size >= SWITCH_FLUSH) this.move(this.lastId);
-      pend = this.pending.get(p.channel);
+      if (!pend.count) this.pending.set(own(p.channel), pend);
+      this.last = pend;
+      this.lastId = p.channel;
     }
-    if (!pend) {
-      pend = { lines: [], size: 0 };
-      this.pending.set(own(p.channel), pend);
-    }
-    this.last = pend;
-    this.lastId = p.channel;
-    pend.lines.push(line);
-    pend.size += line.length;
-    this.totalPending += line.length;
+    pend.count++;
+    pend.size += size;
+    this.totalPending += size;
     this.written++;
     if (pend.size >= CHANNEL_FLUSH) this.move(p.channel);
     if (this.totalPending >= TOTAL_FLUSH) for (const id of [...this.pending.keys()]) this.move(id);
   }
 
-  /** Append lines rendered elsewhere (a worker) for guide channel `id`. */
-  addGroup(id: string, data: Uint8Array, count: number): void {
+  /** Append lines rendered elsewhere (a batch): `groups` lie back to back in `data`. */
+  addBatch(data: Uint8Array, groups: readonly { id: string; length: number; count: number }[]): void {
     if (this.pending.size) for (const pid of [...this.pending.keys()]) this.move(pid);
-    this.append(id, Buffer.from(data.buffer, data.byteOffset, data.byteLength), count);
-    this.written += count;
+    for (const g of groups) {
+      this.record(g.id, g.length, g.count);
+      this.written += g.count;
+    }
+    this.queue.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    this.queued += data.byteLength;
   }
 
   /**
-   * Start writing what is queued. Resolves when the previous write is done, so one write can
-   * overlap parsing while memory stays bounded; the reader awaits this between chunks.
+   * Start writing what is queued (once at least `min` bytes are). Resolves when the previous
+   * write is done, so one write can overlap parsing while memory stays bounded; the reader
+   * awaits this between chunks.
    */
-  drain(): Promise<void> | undefined {
+  drain(min = 0): Promise<void> | undefined {
     if (this.failure) return Promise.reject(this.failure);
+    if (min > 0 && this.queued < min) return undefined;
     const inflight = this.writing;
     if (this.queued > 0) {
-      const chunk = Buffer.concat(this.queue, this.queued);
+      // Written as they are (writev), not copied into one buffer first.
+      const chunks = this.queue;
       this.queue = [];
       this.queued = 0;
       const fh = this.fh as FileHandle;
       this.writing = (inflight ?? Promise.resolve())
-        .then(() => fh.write(chunk))
+        .then(() => fh.writev(chunks))
         .then(() => undefined)
         .catch((err: Error) => {
           this.failure = err;
@@ -149,8 +165,8 @@ export class SpoolWriter implements XmltvSink {
   private move(id: string): void {
     const pend = this.pending.get(id);
     if (!pend) return;
-    const buf = Buffer.from(pend.lines.join(''), 'utf8');
-    const count = pend.lines.length;
+    const buf = Buffer.from(pend.parts.join(''), 'utf8');
+    const count = pend.count;
     this.totalPending -= pend.size;
     this.pending.delete(id);
     if (this.last === pend) this.last = undefined;
@@ -158,6 +174,13 @@ export class SpoolWriter implements XmltvSink {
   }
 
   private append(id: string, buf: Buffer, count: number): void {
+    this.record(id, buf.length, count);
+    this.queue.push(buf);
+    this.queued += buf.length;
+  }
+
+  /** Index `length` bytes (`count` lines) of channel `id` at the current end of the spool. */
+  private record(id: string, length: number, count: number): void {
     let e = this.index.get(id);
     if (!e) {
       e = { count: 0, segs: [] };
@@ -171,11 +194,9 @@ export class SpoolWriter implements XmltvSink {
       segs.length &&
       (segs[segs.length - 2] as number) + (segs[segs.length - 1] as number) === this.offset
     ) {
-      segs[segs.length - 1] = (segs[segs.length - 1] as number) + buf.length;
-    } else segs.push(this.offset, buf.length);
-    this.offset += buf.length;
-    this.queue.push(buf);
-    this.queued += buf.length;
+      segs[segs.length - 1] = (segs[segs.length - 1] as number) + length;
+    } else segs.push(this.offset, length);
+    this.offset += length;
   }
 
   /** Flush everything and close the temporary file; returns the segment index. */
@@ -216,27 +237,14 @@ export async function removeSpool(path: string): Promise<void> {
 
 /** Read one channel's lines from an open spool file. */
 export async function readSpoolLines(fh: FileHandle, entry: SpoolEntry): Promise<SpoolLine[]> {
+  const r = parseSpoolRecords(await readSpoolBytes(fh, entry));
   const out: SpoolLine[] = [];
-  for (let i = 0; i < entry.segs.length; i += 2) {
-    const len = entry.segs[i + 1] as number;
-    const buf = Buffer.allocUnsafe(len);
-    const { bytesRead } = await fh.read(buf, 0, len, entry.segs[i] as number);
-    const text = buf.toString('utf8', 0, bytesRead);
-    let pos = 0;
-    while (pos < text.length) {
-      const nl = text.indexOf('\n', pos);
-      const end = nl === -1 ? text.length : nl;
-      const t1 = text.indexOf('\t', pos);
-      const t2 = text.indexOf('\t', t1 + 1);
-      if (t1 > pos && t2 > t1 && t2 < end) {
-        out.push({
-          start: Number(text.slice(pos, t1)),
-          stop: Number(text.slice(t1 + 1, t2)),
-          body: text.slice(t2 + 1, end),
-        });
-      }
-      pos = end + 1;
-    }
+  for (let i = 0; i < r.count; i++) {
+    out.push({
+      start: r.starts[i] as number,
+      stop: r.stops[i] as number,
+      body: r.data.toString('utf8', r.bodyStart[i], r.bodyEnd[i]),
+    });
   }
   return out;
 }

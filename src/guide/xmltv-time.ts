@@ -1,5 +1,6 @@
 // XMLTV times: `YYYYMMDDhhmmss` or an initial substring of it, optionally followed by a zone
 // (`+0100`, `-04:00`, or a name like `BST`). No zone means UTC (DTD; Jellyfin and Dispatcharr agree).
+import { detach } from './strings.js';
 
 const TIME =
   /^\s*(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?\s*(?:([+-])(\d{2}):?(\d{2})|([A-Za-z]{1,5}))?\s*$/;
@@ -50,32 +51,45 @@ function daysFromCivil(y: number, m: number, d: number): number {
   return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
 }
 
+/** Two decimal digits at `i` (validated by the caller). */
+const two = (s: string, i: number): number => (s.charCodeAt(i) - 48) * 10 + s.charCodeAt(i + 1) - 48;
+
 /** The common full form `YYYYMMDDhhmmss ±hhmm` without a regex (millions of calls per guide). */
 function parseFull(s: string): number | undefined {
   if (s.length !== 20 || s.charCodeAt(14) !== 32) return undefined;
   const sign = s.charCodeAt(15);
   if (sign !== 43 && sign !== 45) return undefined;
-  let bad = 0;
-  const d = (i: number): number => {
-    const v = s.charCodeAt(i) - 48;
-    bad |= v < 0 || v > 9 ? 1 : 0;
-    return v;
-  };
-  const year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
-  const month = d(4) * 10 + d(5);
-  const day = d(6) * 10 + d(7);
-  const h = d(8) * 10 + d(9);
-  const mi = d(10) * 10 + d(11);
-  const se = d(12) * 10 + d(13);
-  const off = (sign === 45 ? -1 : 1) * ((d(16) * 10 + d(17)) * 60 + d(18) * 10 + d(19));
-  if (bad || month < 1 || month > 12 || day < 1 || day > 31 || h > 24 || mi > 59 || se > 60) return undefined;
+  for (let i = 0; i < 20; i++) {
+    if (i === 14) i = 16;
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+  }
+  const year = two(s, 0) * 100 + two(s, 2);
+  const month = two(s, 4);
+  const day = two(s, 6);
+  const h = two(s, 8);
+  const mi = two(s, 10);
+  const se = two(s, 12);
+  const off = (sign === 45 ? -1 : 1) * (two(s, 16) * 60 + two(s, 18));
+  if (month < 1 || month > 12 || day < 1 || day > 31 || h > 24 || mi > 59 || se > 60) return undefined;
   return daysFromCivil(year, month, day) * 86_400_000 + ((h * 60 + mi - off) * 60 + se) * 1000;
 }
 
+// Guides repeat the same times across channels (the same slots): a lookup is cheaper than
+// parsing. Bounded; only the full form is cached.
+const parsed = new Map<string, number>();
+
 /** Epoch ms of an XMLTV time, or undefined when it is not one. */
 export function parseXmltvTime(s: string): number | undefined {
-  const fast = parseFull(s);
+  let fast = parsed.get(s);
   if (fast !== undefined) return fast;
+  fast = parseFull(s);
+  if (fast !== undefined) {
+    if (parsed.size >= 50_000) parsed.clear();
+    // `s` is usually a slice of a whole decoded chunk: key a copy.
+    parsed.set(detach(s), fast);
+    return fast;
+  }
   const m = TIME.exec(s);
   if (!m) return undefined;
   const year = Number(m[1]);
@@ -100,12 +114,25 @@ const pad2 = (n: number): string => (n < 10 ? '0' : '') + n;
 // strings are memoised; the cache is dropped when it grows, which keeps it bounded.
 const cache = new Map<number, string>();
 
+// In front of the map, a direct-mapped cache by minute: no hashing for the common hit.
+const SLOTS = 1024;
+const slotMs = new Float64Array(SLOTS).fill(NaN);
+const slotText: string[] = new Array<string>(SLOTS).fill('');
+
 /** `YYYYMMDDhhmmss +0000` (always UTC, always with the zone, as clients parse it best). */
 export function formatXmltvTime(ms: number): string {
+  const slot = (ms / 60_000) & (SLOTS - 1);
+  if (slotMs[slot] === ms) return slotText[slot] as string;
   let s = cache.get(ms);
-  if (s !== undefined) return s;
+  if (s === undefined) s = formatUncached(ms);
+  slotMs[slot] = ms;
+  slotText[slot] = s;
+  return s;
+}
+
+function formatUncached(ms: number): string {
   const d = new Date(ms);
-  s =
+  const s =
     d.getUTCFullYear() +
     pad2(d.getUTCMonth() + 1) +
     pad2(d.getUTCDate()) +

@@ -1,93 +1,12 @@
-// XMLTV output: escaping, DTD element order, and a small buffered writer that respects
-// back-pressure. Every programme renders to exactly one line (newlines in `desc` become `&#10;`),
-// which lets the guide store spool programmes as lines.
-import type { Writable } from 'node:stream';
-import { outputCategories } from './categories.js';
-import { outputEpisodeNums } from './episode.js';
+// XMLTV output: escaping and DTD element order. Every programme renders to exactly one line
+// (newlines in `desc` become `&#10;`), which lets the guide store spool programmes as lines.
+import { DESC, SUB_TITLE, TITLE, categoryTail, episodeTail, pushTexts } from './programme-parts.js';
+import { escapeText } from './xml-escape.js';
 import { formatXmltvTime } from './xmltv-time.js';
-import type { LangText, Programme } from './types.js';
+import type { Programme } from './types.js';
 
-// Characters XML 1.0 forbids (C0 controls except tab/LF/CR, U+FFFE/U+FFFF, lone surrogates).
-// eslint-disable-next-line no-control-regex
-const MAYBE_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
-const ILLEGAL =
-  // eslint-disable-next-line no-control-regex
-  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+export { escapeMultiline, escapeText } from './xml-escape.js';
 export const ABSOLUTE = /^https?:\/\//i;
-// Anything escapeText would change. Most strings need nothing, and this test is much cheaper
-// than running the replacements (millions of calls per large guide).
-// eslint-disable-next-line no-control-regex
-const SPECIAL_OR_CONTROL = /[&<>"'\u0000-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
-function needsWork(s: string): boolean {
-  const n = s.length;
-  if (n === 0) return false;
-  const edges = s.charCodeAt(0) === 32 || s.charCodeAt(n - 1) === 32 || s.indexOf('  ') !== -1;
-  if (n > 16) return edges || SPECIAL_OR_CONTROL.test(s);
-  // Short values (lang, system, category): a plain loop beats starting the regex engine.
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (
-      c < 32 ||
-      c === 38 ||
-      c === 60 ||
-      c === 62 ||
-      c === 34 ||
-      c === 39 ||
-      (c >= 0xd800 && c <= 0xdfff) ||
-      c >= 0xfffe
-    ) {
-      return true;
-    }
-  }
-  return edges;
-}
-
-function removeIllegal(s: string): string {
-  return MAYBE_ILLEGAL.test(s) ? s.replace(ILLEGAL, '') : s;
-}
-
-function escapeMarkup(s: string): string {
-  if (s.indexOf('&') !== -1) s = s.replace(/&/g, '&amp;');
-  if (s.indexOf('<') !== -1) s = s.replace(/</g, '&lt;');
-  if (s.indexOf('>') !== -1) s = s.replace(/>/g, '&gt;');
-  if (s.indexOf('"') !== -1) s = s.replace(/"/g, '&quot;');
-  if (s.indexOf("'") !== -1) s = s.replace(/'/g, '&apos;');
-  return s;
-}
-
-const FOLD = /[\t\n\r]| {2}|^ | $/;
-
-/** Escaped single-line text: illegal characters removed, runs of whitespace folded to one space. */
-export function escapeText(s: string): string {
-  if (!needsWork(s)) return s;
-  let t = removeIllegal(s);
-  if (FOLD.test(t)) t = t.replace(/[\t\n\r ]+/g, ' ').trim();
-  return escapeMarkup(t);
-}
-
-/** Escaped paragraph text (`desc`): line breaks kept, as `&#10;` so the output stays one line per programme. */
-export function escapeMultiline(s: string): string {
-  if (!needsWork(s)) return s;
-  let t = removeIllegal(s);
-  if (t.indexOf('\r') !== -1) t = t.replace(/\r\n?/g, '\n');
-  if (FOLD.test(t)) t = t.replace(/[ \t]+/g, ' ').trim();
-  t = escapeMarkup(t);
-  return t.indexOf('\n') === -1 ? t : t.replace(/\n/g, '&#10;');
-}
-
-function texts(name: string, list: readonly LangText[] | undefined, multiline = false): string {
-  let out = '';
-  if (!list) return out;
-  for (let i = 0; i < list.length; i++) {
-    const t = list[i] as LangText;
-    const body = multiline ? escapeMultiline(t.text) : escapeText(t.text);
-    if (body)
-      out += t.lang
-        ? `<${name} lang="${escapeText(t.lang)}">${body}</${name}>`
-        : `<${name}>${body}</${name}>`;
-  }
-  return out;
-}
 
 /** `YYYY`, `YYYYMM` or `YYYYMMDD` as Plex accepts it; anything else is dropped. */
 function productionDate(d: string | undefined): string | undefined {
@@ -97,27 +16,30 @@ function productionDate(d: string | undefined): string | undefined {
 
 /** A programme's children, in the DTD's order (validation is order-sensitive). */
 export function renderProgrammeBody(p: Programme, opts: { isMovie?: boolean } = {}): string {
-  let out = texts('title', p.titles) || '<title>Unknown</title>';
-  out += texts('sub-title', p.subTitles);
-  out += texts('desc', p.descs, true);
+  const out: string[] = [];
+  renderProgrammeParts(p, out, opts);
+  return out.join('');
+}
+
+/**
+ * `renderProgrammeBody` as pieces pushed onto `out`. Joining many programmes' pieces at once
+ * is much cheaper than concatenating strings per programme (deep ropes, flattened later).
+ */
+export function renderProgrammeParts(p: Programme, out: string[], opts: { isMovie?: boolean } = {}): void {
+  if (!pushTexts(out, TITLE, p.titles)) out.push('<title>Unknown</title>');
+  pushTexts(out, SUB_TITLE, p.subTitles);
+  pushTexts(out, DESC, p.descs, true);
   const date = productionDate(p.date);
-  if (date) out += `<date>${date}</date>`;
-  const eps = outputEpisodeNums(p.episodeNums);
-  const isMovie = opts.isMovie || eps.nums.some((n) => n.system === 'dd_progid' && /^MV/i.test(n.value));
-  out += texts(
-    'category',
-    outputCategories(p.categories, { hasEpisode: eps.episode?.episode !== undefined, isMovie }),
-  );
+  if (date) out.push('<date>', date, '</date>');
+  const eps = episodeTail(p.episodeNums);
+  const cats = categoryTail(p.categories, eps.hasEpisode, opts.isMovie || eps.isMovie);
+  if (cats) out.push(cats);
   // Relative icon paths (seen in real feeds) mean nothing to a client.
-  if (p.icon && ABSOLUTE.test(p.icon)) out += `<icon src="${escapeText(p.icon)}"/>`;
-  for (const n of eps.nums) {
-    const v = escapeText(n.value);
-    if (v) out += `<episode-num system="${escapeText(n.system)}">${v}</episode-num>`;
-  }
-  if (p.previouslyShown) out += '<previously-shown/>';
-  if (p.premiere) out += '<premiere/>';
-  if (p.isNew) out += '<new/>';
-  return out;
+  if (p.icon && ABSOLUTE.test(p.icon)) out.push('<icon src="', escapeText(p.icon), '"/>');
+  if (eps.rendered) out.push(eps.rendered);
+  if (p.previouslyShown) out.push('<previously-shown/>');
+  if (p.premiere) out.push('<premiere/>');
+  if (p.isNew) out.push('<new/>');
 }
 
 /** One `<programme>` line; `body` comes from `renderProgrammeBody`. */
@@ -127,8 +49,26 @@ export function renderProgramme(start: number, stop: number, channelId: string, 
 
 /** As `renderProgramme`, with the channel id already escaped. */
 export function programmeLine(start: number, stop: number, escapedChannel: string, body: string): string {
-  return `<programme start="${formatXmltvTime(start)}" stop="${formatXmltvTime(stop)}" channel="${escapedChannel}">${body}</programme>\n`;
+  return programmeStartTag(start, stop, escapedChannel) + body + PROGRAMME_END;
 }
+
+/**
+ * The `<programme …>` start tag in pieces, for writers that put bytes:
+ * `open` start `stop` stop `channel` escaped-id `close`.
+ */
+export const PROGRAMME_TAG = {
+  open: '<programme start="',
+  stop: '" stop="',
+  channel: '" channel="',
+  close: '">',
+} as const;
+
+function programmeStartTag(start: number, stop: number, escapedChannel: string): string {
+  const t = PROGRAMME_TAG;
+  return `${t.open}${formatXmltvTime(start)}${t.stop}${formatXmltvTime(stop)}${t.channel}${escapedChannel}${t.close}`;
+}
+
+export const PROGRAMME_END = '</programme>\n';
 
 export interface OutputChannel {
   readonly id: string;
@@ -162,47 +102,3 @@ export function renderHeader(generatedAt: number): string {
 }
 
 export const FOOTER = '</tv>\n';
-
-/** Batches small strings into large writes and waits for 'drain' when the destination is full. */
-export class BufferedWriter {
-  private parts: string[] = [];
-  private size = 0;
-
-  constructor(
-    private readonly out: Writable,
-    private readonly flushAt = 256 * 1024,
-  ) {}
-
-  /** Returns a promise only when the caller must wait (a flush hit back-pressure). */
-  write(s: string): Promise<void> | undefined {
-    this.parts.push(s);
-    this.size += s.length;
-    return this.size >= this.flushAt ? this.flush() : undefined;
-  }
-
-  async flush(): Promise<void> {
-    if (!this.size) return;
-    const chunk = this.parts.join('');
-    this.parts = [];
-    this.size = 0;
-    if (this.out.destroyed) throw new Error('output closed');
-    if (!this.out.write(chunk)) await waitDrain(this.out);
-  }
-}
-
-function waitDrain(out: Writable): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = (err?: Error): void => {
-      out.off('drain', onDrain);
-      out.off('close', onClose);
-      out.off('error', done);
-      if (err) reject(err);
-      else resolve();
-    };
-    const onDrain = (): void => done();
-    const onClose = (): void => done(new Error('output closed'));
-    out.on('drain', onDrain);
-    out.on('close', onClose);
-    out.on('error', done);
-  });
-}

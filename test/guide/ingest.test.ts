@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestXmltv, processBatch } from '../../src/guide/ingest.js';
+import { cutAfter, ingestXmltv, processBatch } from '../../src/guide/ingest.js';
 import { SpoolWriter, readSpoolLines, type SpoolEntry } from '../../src/guide/spool.js';
 import { readXmltv, type ReadReport } from '../../src/guide/xmltv-reader.js';
+import type { GuideChannel } from '../../src/guide/types.js';
 import { xmltvTime } from './helpers.js';
 
 const H = 3600_000;
@@ -44,7 +45,7 @@ type Lines = Record<string, string[]>;
 async function spoolOf(
   name: string,
   fill: (w: SpoolWriter) => Promise<ReadReport>,
-): Promise<{ report: ReadReport; lines: Lines; written: number }> {
+): Promise<{ report: ReadReport; lines: Lines; written: number; channels: GuideChannel[] }> {
   const base = join(dir, name);
   const w = new SpoolWriter(base, WINDOW);
   await w.openFile();
@@ -59,7 +60,7 @@ async function spoolOf(
   } finally {
     await fh.close();
   }
-  return { report, lines, written: w.written };
+  return { report, lines, written: w.written, channels: w.channels };
 }
 
 function chunks(buf: Buffer, size = 64 * 1024): Buffer[] {
@@ -86,6 +87,54 @@ describe('ingestXmltv', () => {
     expect(batched.report).toMatchObject({ complete: true, channels: 40, programmes: 4800, problemCount: 0 });
     expect(batched.written).toBe(4800);
     expect(batched.lines).toEqual(single.lines);
+  });
+
+  it('cuts around programmes longer than a batch, whatever the chunk size', async () => {
+    // A 300 KB description, then a run of 1 MB with no programme end at all (a comment).
+    const long = `<programme start="${xmltvTime(T0)}" stop="${xmltvTime(T0 + H)}" channel="c1"><title>Long</title><desc>${'ü'.repeat(150_000)}</desc></programme>`;
+    const gap = `<!-- ${'x'.repeat(1 << 20)} -->`;
+    const doc = Buffer.from(bigGuide(20, 30).replace('<tv>', `<tv>${gap}`).replace('</tv>', `${long}</tv>`));
+    const single = await spoolOf('long-single', (w) => readXmltv(chunks(doc), w));
+    expect(single.report).toMatchObject({ complete: true, programmes: 601 });
+    for (const size of [1000, 300 * 1024]) {
+      const batched = await spoolOf(`long-${size}`, (w) =>
+        ingestXmltv(
+          (async function* () {
+            yield* chunks(doc, size);
+          })(),
+          w,
+          { window: WINDOW, timeShiftMinutes: 0, workers: 0 },
+        ),
+      );
+      expect(batched.report).toMatchObject({ complete: true, programmes: 601, problemCount: 0 });
+      expect(batched.lines).toEqual(single.lines);
+    }
+  });
+
+  it('keeps every channel of a channel list longer than many batches', async () => {
+    // 2 MB of <channel> elements before the first programme.
+    const chans = Array.from(
+      { length: 6000 },
+      (_, c) =>
+        `<channel id="c${c}"><display-name>Chaîne ${c} ${'·'.repeat(100)}</display-name><icon src="http://logo/${c}.png"/></channel>`,
+    ).join('\n');
+    const doc = Buffer.from(bigGuide(3, 5).replace('<tv>', `<tv>${chans}`));
+    const single = await spoolOf('chans-single', (w) => readXmltv(chunks(doc), w));
+    expect(single.channels.length).toBe(6003);
+    for (const size of [777, 256 * 1024]) {
+      const batched = await spoolOf(`chans-${size}`, (w) =>
+        ingestXmltv(
+          (async function* () {
+            yield* chunks(doc, size);
+          })(),
+          w,
+          { window: WINDOW, timeShiftMinutes: 0, workers: 0 },
+        ),
+      );
+      expect(batched.report).toMatchObject({ complete: true, channels: 6003, problemCount: 0 });
+      expect(batched.channels).toEqual(single.channels);
+      expect(batched.lines).toEqual(single.lines);
+    }
   });
 
   it('cuts ISO-8859-1 input safely and reads gzip', async () => {
@@ -175,6 +224,27 @@ describe('ingestXmltv', () => {
     );
     expect(threaded.report).toMatchObject({ complete: true, programmes: 4800, problemCount: 0 });
     expect(threaded.lines).toEqual(single.lines);
+  });
+});
+
+describe('cutAfter', () => {
+  const doc = Buffer.from('<channel id="a"></channel><programme>1</programme><programme>22</programme>tail');
+  const endOf = (s: string, nth = 0): number => {
+    let at = -1;
+    for (let i = 0; i <= nth; i++) at = doc.indexOf(s, at + 1);
+    return at + s.length;
+  };
+
+  it('cuts after the last programme end within the batch, else after a channel end', () => {
+    expect(cutAfter(doc, 0, doc.length)).toBe(endOf('</programme>', 1));
+    expect(cutAfter(doc, 0, endOf('</programme>', 1) - 1)).toBe(endOf('</programme>'));
+    expect(cutAfter(doc, 0, endOf('</channel>'))).toBe(endOf('</channel>'));
+  });
+
+  it('takes the first end beyond a batch too short for any, and -1 when there is none', () => {
+    expect(cutAfter(doc, 0, 5)).toBe(endOf('</channel>'));
+    expect(cutAfter(doc, endOf('</channel>'), 5)).toBe(endOf('</programme>'));
+    expect(cutAfter(doc, endOf('</programme>', 1), 2)).toBe(-1);
   });
 });
 

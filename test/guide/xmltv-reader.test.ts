@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { readXmltv, type ReadReport } from '../../src/guide/xmltv-reader.js';
+import { decoderFor, readXmltv, type ReadReport } from '../../src/guide/xmltv-reader.js';
 import type { GuideChannel, Programme } from '../../src/guide/types.js';
 
 async function read(
@@ -202,5 +202,32 @@ Zeile zwei</desc>
     const r = await read(s + '</tv>');
     expect(r.report.problems.length).toBe(20);
     expect(r.report.problemCount).toBe(100);
+  });
+});
+
+describe('decoderFor', () => {
+  it('decodes UTF-8 split anywhere, ASCII runs and multi-byte characters alike', () => {
+    // ASCII stretches (read as Latin-1) next to characters cut between chunks.
+    const text = `${'plain ascii '.repeat(40)}Ünïcödé 中文 😀 ${'more ascii '.repeat(40)}é\u00a0x`.repeat(3);
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]);
+    let seed = 7;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648);
+    for (let round = 0; round < 50; round++) {
+      const d = decoderFor('utf-8');
+      let out = '';
+      for (let at = 0; at < bytes.length;) {
+        const n = 1 + (next() % (round < 25 ? 8 : 200));
+        out += d.write(bytes.subarray(at, at + n));
+        at += n;
+      }
+      out += d.end();
+      expect(out, `round ${round}`).toBe(text);
+    }
+  });
+
+  it('replaces a character cut off at the end, as a decoder does', () => {
+    const d = decoderFor('utf-8');
+    const bytes = Buffer.from('ok é');
+    expect(d.write(bytes.subarray(0, bytes.length - 1)) + d.end()).toBe('ok \ufffd');
   });
 });

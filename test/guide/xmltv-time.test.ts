@@ -36,7 +36,29 @@ describe('parseXmltvTime', () => {
   });
 });
 
+describe('parseXmltvTime, repeated', () => {
+  it('gives the same answers when times repeat, sliced out of larger text or not', () => {
+    const text = 'x'.repeat(200) + '20250224001124 +0100|20250224001124 +0000|2025022400112x +0000';
+    for (let i = 0; i < 3; i++) {
+      expect(parseXmltvTime(text.slice(200, 220))).toBe(utc(2025, 2, 23, 23, 11, 24));
+      expect(parseXmltvTime(text.slice(221, 241))).toBe(utc(2025, 2, 24, 0, 11, 24));
+      expect(parseXmltvTime(text.slice(242))).toBeUndefined();
+    }
+  });
+});
+
 describe('formatXmltvTime', () => {
+  it('formats times that share a cache slot correctly, in any order', () => {
+    const t = utc(2025, 3, 9, 7, 5, 0);
+    // Same minute slot (seconds differ), and 1024 minutes apart.
+    const times = [t, t + 30_000, t + 1024 * 60_000, t + 59_000];
+    const want = times.map((ms) => new Date(ms).toISOString().replace(/\D/g, '').slice(0, 14) + ' +0000');
+    for (let round = 0; round < 3; round++) {
+      for (const i of round === 1 ? [3, 2, 1, 0] : [0, 1, 2, 3])
+        expect(formatXmltvTime(times[i] as number)).toBe(want[i]);
+    }
+  });
+
   it('writes UTC with an explicit zone and round-trips', () => {
     const t = utc(2025, 3, 9, 7, 5, 3);
     expect(formatXmltvTime(t)).toBe('20250309070503 +0000');

@@ -1,7 +1,5 @@
-import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
-  BufferedWriter,
   FOOTER,
   escapeMultiline,
   escapeText,
@@ -63,6 +61,89 @@ describe('renderProgrammeBody', () => {
   });
 });
 
+describe('renderProgrammeBody, repeated parts', () => {
+  const p = (extra: Partial<Programme>): Programme => ({
+    channel: 'x',
+    start: T,
+    titles: [{ text: 'T' }],
+    ...extra,
+  });
+  // Each case with its exact body; rendered in several orders, since languages, categories
+  // and episode numbers are cached between programmes.
+  const cases: [Programme, string][] = [
+    [
+      p({ categories: [{ text: 'News', lang: 'en' }] }),
+      '<title>T</title><category lang="en">News</category>',
+    ],
+    [
+      p({ categories: [{ text: 'News', lang: 'de' }] }),
+      '<title>T</title><category lang="de">News</category>',
+    ],
+    [p({ categories: [{ text: 'News' }] }), '<title>T</title><category>News</category>'],
+    [
+      p({ categories: [{ text: 'News' }], episodeNums: [{ system: 'xmltv_ns', value: '0.1.' }] }),
+      '<title>T</title><category>News</category><category lang="en">Series</category>' +
+        '<episode-num system="xmltv_ns">0.1.</episode-num><episode-num system="onscreen">S01E02</episode-num>',
+    ],
+    [
+      p({ categories: [{ text: 'News' }], episodeNums: [{ system: 'dd_progid', value: 'MV1' }] }),
+      '<title>T</title><category>News</category><category lang="en">Movie</category>' +
+        '<episode-num system="dd_progid">MV1</episode-num>',
+    ],
+    [
+      p({ categories: [{ text: 'Sport' }], episodeNums: [{ system: 'xmltv_ns', value: '0.1.' }] }),
+      '<title>T</title><category>Sport</category><category lang="en">Series</category><category lang="en">Sports</category>' +
+        '<episode-num system="xmltv_ns">0.1.</episode-num><episode-num system="onscreen">S01E02</episode-num>',
+    ],
+    [
+      p({ categories: [{ text: 'Sport' }] }),
+      '<title>T</title><category>Sport</category><category lang="en">Sports</category>',
+    ],
+    [
+      p({ episodeNums: [{ system: 'a', value: 'bc' }] }),
+      '<title>T</title><episode-num system="a">bc</episode-num>',
+    ],
+    [
+      p({ episodeNums: [{ system: 'ab', value: 'c' }] }),
+      '<title>T</title><episode-num system="ab">c</episode-num>',
+    ],
+    [
+      p({
+        episodeNums: [
+          { system: 'a', value: 'b' },
+          { system: 'c', value: 'd' },
+        ],
+      }),
+      '<title>T</title><episode-num system="a">b</episode-num><episode-num system="c">d</episode-num>',
+    ],
+    [
+      p({
+        episodeNums: [
+          { system: 'a', value: 'bc' },
+          { system: '', value: 'd' },
+        ],
+      }),
+      '<title>T</title><episode-num system="a">bc</episode-num><episode-num system="">d</episode-num>',
+    ],
+    [
+      p({
+        titles: [
+          { text: 'A', lang: 'en' },
+          { text: 'B', lang: 'e"n' },
+          { text: 'C', lang: 'en' },
+        ],
+      }),
+      '<title lang="en">A</title><title lang="e&quot;n">B</title><title lang="en">C</title>',
+    ],
+  ];
+
+  it('gives each programme its own output whatever was rendered before', () => {
+    for (const order of [cases, [...cases].reverse(), [...cases, ...cases]]) {
+      for (const [prog, want] of order) expect(renderProgrammeBody(prog)).toBe(want);
+    }
+  });
+});
+
 describe('round trip', () => {
   it('reads back what it wrote, including &, < and non-Latin scripts', async () => {
     const titles = [
@@ -98,39 +179,5 @@ describe('round trip', () => {
     expect(got.map((p) => p.titles[0]?.text)).toEqual(titles);
     expect(got.map((p) => p.descs?.[0]?.text)).toEqual(titles.map((t) => `${t}\nsecond line`));
     expect(got[3]?.stop).toBe(T + 4 * 60_000);
-  });
-});
-
-describe('BufferedWriter', () => {
-  it('batches writes and honours back-pressure', async () => {
-    const writes: number[] = [];
-    let pending: (() => void) | undefined;
-    const slow = new Writable({
-      highWaterMark: 10,
-      write(chunk: Buffer, _e, cb) {
-        writes.push(chunk.length);
-        pending = cb;
-      },
-    });
-    const w = new BufferedWriter(slow, 100);
-    await w.write('x'.repeat(40));
-    expect(writes).toEqual([]);
-    let done = false;
-    const p = w.write('y'.repeat(70))?.then(() => (done = true));
-    expect(p).toBeDefined();
-    await new Promise((r) => setImmediate(r));
-    expect(writes).toEqual([110]);
-    expect(done).toBe(false);
-    pending?.();
-    await p;
-    expect(done).toBe(true);
-  });
-
-  it('fails when the destination goes away', async () => {
-    const out = new PassThrough({ highWaterMark: 1 });
-    const w = new BufferedWriter(out, 1);
-    const p = w.write('abc');
-    out.destroy();
-    await expect(p).rejects.toThrow(/closed/);
   });
 });

@@ -1,0 +1,7 @@
+// Strings sliced from a decoded chunk keep the whole chunk alive. Anything kept beyond the
+// chunk (memo keys, ids) must be a copy.
+
+/** An exact copy of `s` (any UTF-16, lone surrogates included) that shares nothing with it. */
+export function detach(s: string): string {
+  return s.length ? Buffer.from(s, 'utf16le').toString('utf16le') : s;
+}
