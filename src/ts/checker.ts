@@ -44,7 +44,11 @@ export interface CheckReport {
   pmtCount: number;
   /** Longest PAT-to-PAT distance in PCR time (ms), not counting across splices; 0 with < 2 PATs. */
   maxPatIntervalMs: number;
-  /** Marked splices and PCR jumps; psiAfter = packets until PAT and PMT both followed (undefined: never). */
+  /**
+   * Marked splices and PCR jumps; psiAfter = packets until PAT and PMT both followed (undefined:
+   * never). A PCR jump whose new timeline starts with PAT, PMT and a PES start (the splicer's
+   * cut-in, whose first packet often carries the jumping PCR) is reported at that PAT.
+   */
   splices: { packet: number; psiAfter: number | undefined }[];
   /** PTS − PCR on the PCR's PID's stream, ms (how far ahead of the clock frames are stamped). */
   ptsAheadOfPcrMs?: { min: number; max: number };
@@ -67,6 +71,13 @@ export class TsChecker {
   private pmtPid: number = OUTPUT.pmtPid;
   private pcrCount = 0;
   private lastPcr: number | undefined;
+  /** Packet index of lastPcr. */
+  private lastPcrAt = -1;
+  /** PAT, then PMT, of the PSI run under way (only PSI and null packets since): -1 if none. */
+  private leadPat = -1;
+  private leadPmt = -1;
+  /** The latest PES start led directly by PAT and PMT: where a client can join (packet indices). */
+  private cutIn: { pat: number; pmt: number; at: number } | undefined;
   private readonly pcrViolations: CheckReport['pcrViolations'] = [];
   private patCount = 0;
   private pmtCount = 0;
@@ -120,9 +131,12 @@ export class TsChecker {
     s.packets++;
     if (pid === NULL_PID) return;
     this.checkCc(b, off, s);
+    const pusi = pusiOf(b, off);
+    // Before the PCR: the cut-in packet may carry the PCR that jumps.
+    if (pid !== PAT_PID && pid !== this.pmtPid) this.onEs(index, pusi);
     const pcr = readPcr(b, off);
     if (pcr !== undefined) this.onPcr(pcr, index);
-    if (!pusiOf(b, off)) return;
+    if (!pusi) return;
     if (pid === PAT_PID) {
       this.learnPmtPid(b, off);
       this.onPsi('pat', index, pcr);
@@ -154,17 +168,34 @@ export class TsChecker {
     s.lastCc = cc;
   }
 
+  /** A packet of an elementary stream (or any non-PSI PID): ends the PSI run before it. */
+  private onEs(index: number, pusi: boolean): void {
+    if (pusi && this.leadPmt >= 0) this.cutIn = { pat: this.leadPat, pmt: this.leadPmt, at: index };
+    this.leadPat = this.leadPmt = -1;
+  }
+
   private onPcr(pcr: number, index: number): void {
     this.pcrCount++;
     const prev = this.lastPcr;
+    const prevAt = this.lastPcrAt;
     this.lastPcr = pcr;
+    this.lastPcrAt = index;
     this.patClockStale = false;
     if (prev === undefined) return;
     const d = diff33(Math.floor(pcr / 300), Math.floor(prev / 300)) * 300;
     if (d <= 0 && pcr !== prev) this.pcrViolations.push({ packet: index, previous: prev, value: pcr });
     if (d < 0 || d > this.pcrJump) {
-      this.splices.push({ packet: index, psiAfter: undefined, pat: false, pmt: false });
-      this.lastPatPcr = undefined; // measured again from the next PAT, on the new timeline
+      // The new timeline began at the last PSI-led PES start since the old timeline's last PCR,
+      // if there is one: a client joining there saw PAT and PMT first. A PSI-led PES start that
+      // carries (or precedes) the old PCR does not count, so periodic PSI cannot stand in.
+      const c = this.cutIn;
+      if (c && c.at > prevAt) {
+        this.splices.push({ packet: c.pat, psiAfter: c.pmt - c.pat, pat: true, pmt: true });
+        this.lastPatPcr = pcr; // that PAT opens the new timeline's PSI intervals
+      } else {
+        this.splices.push({ packet: index, psiAfter: undefined, pat: false, pmt: false });
+        this.lastPatPcr = undefined; // measured again from the next PAT, on the new timeline
+      }
     }
   }
 
@@ -176,7 +207,12 @@ export class TsChecker {
         this.maxPatInterval = Math.max(this.maxPatInterval, (now - this.lastPatPcr) / 27_000);
       }
       if (!this.patClockStale) this.lastPatPcr = now;
-    } else this.pmtCount++;
+      this.leadPat = index;
+      this.leadPmt = -1;
+    } else {
+      this.pmtCount++;
+      if (this.leadPat >= 0) this.leadPmt = index;
+    }
     for (const sp of this.splices) {
       if (sp.psiAfter !== undefined) continue;
       sp[kind] = true;

@@ -90,6 +90,18 @@ export interface SplicerStats {
 
 type Phase = 'psi' | 'rap' | 'live';
 
+/** What the next switch continues from: the output's last clock, timestamps and PSI time. */
+interface Timeline {
+  lastOutPcr: number;
+  lastOutAt: number;
+  lastPsiPcr: number;
+  psiSincePcr: boolean;
+  lastVideoDts: number;
+  videoStep: number;
+  lastAudioPts: number;
+  audioStep: number;
+}
+
 const EMPTY = Buffer.alloc(0);
 const KEEPALIVE_NULLS = 5;
 /** Held bytes of one video PES before we give up waiting for its end (a broken source). */
@@ -143,7 +155,10 @@ export class Splicer {
   private pmtVersion = 0;
   private sig: CodecSignature | undefined;
   private lastOutPcr = -1;
+  /** Wall clock when lastOutPcr went out: a switch continues the clock from there. */
   private lastOutAt = 0;
+  /** Wall clock of the push() under way. */
+  private pushAt = 0;
   private lastPsiPcr = -1;
   /** PSI went out since the last PCR: the interval restarts at the next PCR. */
   private psiSincePcr = false;
@@ -157,6 +172,21 @@ export class Splicer {
   private holdAt = 0;
   /** Video and audio CCs as they were at `holdAt`: restored when the held bytes are discarded. */
   private readonly ccAtHold = new Uint8Array([15, 15]);
+  /**
+   * The timeline as it was at `holdAt`, restored with the CCs: bytes that never go out must not
+   * move it, or the next source is rebased after them (a slate replaced before its first frame
+   * was complete pushed the clock ~0.6 s beyond the wall-clock gap).
+   */
+  private readonly timelineAtHold: Timeline = {
+    lastOutPcr: -1,
+    lastOutAt: 0,
+    lastPsiPcr: -1,
+    psiSincePcr: false,
+    lastVideoDts: -1,
+    videoStep: 3600,
+    lastAudioPts: -1,
+    audioStep: 1920,
+  };
   /** Positions in the pending output where a client can join (PSI before a RAP). */
   private raps: number[] = [];
   /** Inserted PSI copies in the pending output (position, length): their CCs are set on the way out. */
@@ -202,7 +232,7 @@ export class Splicer {
 
   /** Rewrites the chunk's bytes in place; do not reuse `chunk` afterwards. */
   push(chunk: Buffer): SpliceOutput {
-    const wasLive = this.phase === 'live';
+    this.pushAt = this.now();
     for (const part of this.aligner.pushParts(chunk)) {
       this.runBuf = part;
       this.runStart = -1;
@@ -218,7 +248,6 @@ export class Splicer {
       this.health.packets += lost;
       this.alignerDropped = dropped;
     }
-    if (wasLive || this.phase === 'live') this.lastOutAt = this.now();
     const held = this.pieces.total - this.holdAt;
     return this.emit(held > MAX_HOLD_BYTES ? this.pieces.total : this.holdAt);
   }
@@ -301,6 +330,30 @@ export class Splicer {
     }
     this.cc[CC_VIDEO] = this.ccAtHold[0]!;
     this.cc[CC_AUDIO] = this.ccAtHold[1]!;
+    const t = this.timelineAtHold;
+    this.lastOutPcr = t.lastOutPcr;
+    this.lastOutAt = t.lastOutAt;
+    this.lastPsiPcr = t.lastPsiPcr;
+    this.psiSincePcr = t.psiSincePcr;
+    this.lastVideoDts = t.lastVideoDts;
+    this.videoStep = t.videoStep;
+    this.lastAudioPts = t.lastAudioPts;
+    this.audioStep = t.audioStep;
+  }
+
+  /** Remember the CCs and timeline at the hold point (see resetSource). */
+  private markHold(): void {
+    this.ccAtHold[0] = this.cc[CC_VIDEO]!;
+    this.ccAtHold[1] = this.cc[CC_AUDIO]!;
+    const t = this.timelineAtHold;
+    t.lastOutPcr = this.lastOutPcr;
+    t.lastOutAt = this.lastOutAt;
+    t.lastPsiPcr = this.lastPsiPcr;
+    t.psiSincePcr = this.psiSincePcr;
+    t.lastVideoDts = this.lastVideoDts;
+    t.videoStep = this.videoStep;
+    t.lastAudioPts = this.lastAudioPts;
+    t.audioStep = this.audioStep;
   }
 
   /** The first `upTo` pending bytes as one owned chunk (consecutive chunks are adjacent in the slab). */
@@ -321,11 +374,8 @@ export class Splicer {
     for (; r < this.raps.length && this.raps[r]! < upTo; r++) rapOffsets.push(this.raps[r]!);
     if (this.raps.length > 0) this.raps = this.raps.slice(r).map((p) => p - upTo);
     this.holdAt = Math.max(0, this.holdAt - upTo);
-    if (this.pieces.total === 0) {
-      // Nothing held any more: a later discard has nothing to give back.
-      this.ccAtHold[0] = this.cc[CC_VIDEO]!;
-      this.ccAtHold[1] = this.cc[CC_AUDIO]!;
-    }
+    // Nothing held any more: a later discard has nothing to give back.
+    if (this.pieces.total === 0) this.markHold();
     return { data: out, rapOffsets };
   }
 
@@ -476,8 +526,7 @@ export class Splicer {
     if (pusi) {
       // Everything before a new video PES is complete and may go out; from here on it is held.
       this.holdAt = this.pieces.total + (this.runStart >= 0 ? off - this.runStart : 0);
-      this.ccAtHold[0] = this.cc[CC_VIDEO]!;
-      this.ccAtHold[1] = this.cc[CC_AUDIO]!;
+      this.markHold();
       if (isVideoRap(b, off, this.srcVideo!.codec)) this.insertPsi(off, true);
     }
     this.rewrite(b, off, OUTPUT.videoPid, afc);
@@ -554,6 +603,7 @@ export class Splicer {
     const spacing =
       this.lastOutPcr < 0 ? 0 : Math.min(this.psiInterval, (out - this.lastOutPcr + PCR_WRAP) % PCR_WRAP);
     this.lastOutPcr = out;
+    this.lastOutAt = this.pushAt;
     const sincePsi = (out - this.lastPsiPcr + PCR_WRAP) % PCR_WRAP;
     if (!this.psiSincePcr && this.lastPsiPcr >= 0 && sincePsi + spacing > this.psiInterval)
       this.insertPsi(off, false);

@@ -88,6 +88,33 @@ describe('TsChecker', () => {
     expect(r.ccErrors).toBe(1); // the PMT skipped a count (1 → 2 with no packet in between is fine, 0 → 2 is not)
   });
 
+  it('credits a PCR jump with the PAT and PMT that directly lead the first PES of the new timeline', () => {
+    const frame = (f: number, ms: number, pusi = true): Buffer =>
+      tsPacket(V, f, { pusi, pts: (ms + 200) * 90, dts: (ms + 100) * 90, pcr: ms * 27_000 });
+    const psi = (cc: number): Buffer =>
+      psiPackets({ pmtPid: OUTPUT.pmtPid, pcrPid: V, streams: [{ streamType: 0x1b, pid: V }], cc });
+    const run = (parts: Buffer[]): { packet: number; psiAfter: number | undefined }[] => {
+      const c = new TsChecker();
+      c.push(Buffer.concat(parts));
+      return c.report().splices;
+    };
+    const old = [psi(0), frame(0, 1000), frame(1, 1040)]; // packets 0–3
+    // PAT (4), PMT (5), nulls, then the keyframe whose PCR jumps 2 s: the splice is at the PAT.
+    expect(run([...old, psi(1), nullPackets(2), frame(2, 3040)])).toEqual([{ packet: 4, psiAfter: 1 }]);
+    // No PSI before the jumping keyframe (4): counted from it until PAT and PMT follow.
+    expect(run([...old, frame(2, 3040), frame(3, 3080, false), psi(1)])).toEqual([
+      { packet: 4, psiAfter: 3 },
+    ]);
+    // PSI led the old timeline's last PCR packet, not the new timeline: it does not count.
+    expect(run([psi(0), frame(0, 1000), psi(1), frame(1, 1040), frame(2, 3040)])).toEqual([
+      { packet: 6, psiAfter: undefined },
+    ]);
+    // PSI followed by a packet that starts nothing (mid-PES) is not a cut-in either.
+    expect(run([...old, psi(1), frame(2, 1080, false), frame(3, 3040)])).toEqual([
+      { packet: 7, psiAfter: undefined },
+    ]);
+  });
+
   it('tolerates arbitrary chunking and reports bytes lost to sync', () => {
     const c = new TsChecker();
     const data = Buffer.concat([PSI, Buffer.from('junk!'), tsPacket(V, 0, {}), tsPacket(V, 1, {})]);

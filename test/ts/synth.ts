@@ -85,7 +85,8 @@ export const H264_P_ES = Buffer.from('00000001093000000001419a', 'hex');
 
 /**
  * A simple stream: PSI then `frames` video frames (1 packet each, PCR on every frame, keyframe
- * every `gop`) interleaved with one audio packet per frame. 25 fps, timestamps from `t0` (90 kHz).
+ * every `gop`) interleaved with one audio packet per frame. 25 fps, timestamps from `t0` (90 kHz);
+ * DTS is `pcrLead` (default 9000, 100 ms) ahead of the PCR.
  */
 export function synthStream(o: {
   frames: number;
@@ -96,6 +97,7 @@ export function synthStream(o: {
   pmtPid?: number;
   rai?: boolean;
   ccStart?: number;
+  pcrLead?: number;
 }): Buffer {
   const v = o.videoPid ?? 0x100;
   const a = o.audioPid ?? 0x101;
@@ -123,7 +125,7 @@ export function synthStream(o: {
         pusi: true,
         pts: dts + 7200,
         dts,
-        pcr: (dts - 9000) * 300,
+        pcr: (dts - (o.pcrLead ?? 9000)) * 300,
         rai: key && o.rai !== false,
         es: key ? H264_IDR_ES : H264_P_ES,
       }),
