@@ -144,6 +144,7 @@ export async function startService(opts: StartOptions): Promise<Service> {
       channelId: settings.guide.channelId,
       precedence: settings.guide.precedence,
       urls: settings.guide.urls,
+      timeShifts: settings.guide.timeShifts,
       refreshIntervalMs: durationMs(settings.guide.refreshInterval),
       shortEpgConcurrency: settings.guide.shortEpgConcurrency,
     });

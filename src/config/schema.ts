@@ -188,6 +188,11 @@ export const SETTINGS = {
       hint: 'an http(s):// URL',
       secret: true,
     }),
+    timeShifts: list(
+      [],
+      'Per-guide time correction for guides that get their times wrong: `<epg/ file name or guide URL>=<minutes>`, e.g. `uk.xml=+60`. (Sources have their own timeShift.)',
+      { pattern: '^\\S+=[+-]?[0-9]{1,4}$', hint: 'NAME=MINUTES, e.g. uk.xml=-60', secret: true },
+    ),
     refreshInterval: duration('12h', 'How often guide data is re-fetched.'),
     shortEpgConcurrency: int(2, 1, 16, 'Parallel Xtream short-EPG requests per source.'),
   },

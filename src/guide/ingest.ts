@@ -1,11 +1,12 @@
 // Ingest of one XMLTV input into a spool, in parallel when the input is large.
 //
 // Parsing and rendering dominate the cost of a refresh, and both are per programme. So the
-// decompressed bytes are cut after a `</programme>` into batches (about 1 MB for worker threads,
-// 60 KB on this thread), each parsed and rendered to per-channel lines that are appended to the
-// spool in input order (so results do not depend on scheduling). Cuts fall on an ASCII `>`,
-// which is safe for UTF-8 and the single-byte encodings; UTF-16 input is read on the main
-// thread. The worker pool is only started for inputs bigger than one batch.
+// decompressed bytes are cut after a `</programme>` into batches of about 1 MB, each parsed and
+// rendered to per-channel lines that are appended to the spool in input order (so results do
+// not depend on scheduling). Batches go to worker threads while one is free, else this thread
+// parses them itself: on 2 cores, one worker and this thread share the work. Cuts fall on an
+// ASCII `>`, which is safe for UTF-8 and the single-byte encodings; UTF-16 input is read on the
+// main thread. The worker pool is only started for inputs bigger than one batch.
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -42,7 +43,7 @@ export interface BatchResult {
   /** Rendered spool lines of every channel, back to back (one transferable buffer). */
   readonly data: Uint8Array;
   /** Per guide channel, in order of first appearance: its id, byte length in `data` and line count. */
-  readonly groups: { id: string; length: number; count: number }[];
+  readonly groups: { readonly id: string; length: number; count: number }[];
   readonly programmes: number;
   readonly skipped: number;
   readonly problems: string[];
@@ -50,6 +51,14 @@ export interface BatchResult {
   readonly sawTv: boolean;
   readonly truncated: boolean;
 }
+
+/**
+ * Bytes fed to the scanner at a time: the decoded text stays below V8's large-object size
+ * (128 KB, even as two-byte text), and so do the lines rendered from it, which are encoded
+ * after each piece. Larger pieces are promoted to the old generation at the first scavenge,
+ * and a 500 MB guide then leaves ~100 MB of old-space garbage (peak RSS, major GCs).
+ */
+const PIECE = 48 * 1024;
 
 /** Parse and render one batch (runs in a worker, or inline). */
 export function processBatch(job: BatchJob): BatchResult {
@@ -74,18 +83,27 @@ export function processBatch(job: BatchJob): BatchResult {
   };
   const handler = new XmltvHandler(sink, report, problem, job.timeShiftMinutes * 60_000);
   const scanner = new XmlScanner(handler);
+  const out = new LineBuffer(job.data.byteLength);
+  const flush = (): void => {
+    out.add(groups);
+    groups.clear();
+    last = undefined;
+  };
   // A continued batch starts inside the root: reopen it so depths line up.
   if (job.continued) scanner.write('<tv>');
   const bytes = Buffer.from(job.data.buffer, job.data.byteOffset, job.data.byteLength);
   const decoder = decoderFor(job.encoding);
-  scanner.write(decoder.write(bytes));
+  for (let at = 0; at < bytes.length; at += PIECE) {
+    scanner.write(decoder.write(bytes.subarray(at, at + PIECE)));
+    flush();
+  }
   scanner.write(decoder.end());
   if (job.final) scanner.end();
-  const encoded = encodeLines(groups);
+  flush();
   return {
     channels,
-    data: encoded.data,
-    groups: encoded.groups,
+    data: out.bytes(),
+    groups: out.groups,
     programmes: report.programmes,
     skipped: report.skipped,
     problems: report.problems,
@@ -97,50 +115,48 @@ export function processBatch(job: BatchJob): BatchResult {
 
 /**
  * Each channel's lines back to back as UTF-8, in one buffer that owns its memory (so a worker
- * can transfer it). A channel's pieces are joined once and encoded straight into the buffer.
+ * can transfer it). A channel's pieces are joined once and encoded straight into the buffer;
+ * a channel may appear more than once (the spool merges adjacent segments).
  */
-function encodeLines(groups: ReadonlyMap<string, { parts: string[]; count: number }>): {
-  data: Uint8Array;
-  groups: BatchResult['groups'];
-} {
-  const texts: string[] = [];
-  let chars = 0;
-  for (const g of groups.values()) {
-    const t = g.count ? g.parts.join('') : '';
-    texts.push(t);
-    chars += t.length;
+class LineBuffer {
+  readonly groups: BatchResult['groups'] = [];
+  private buf: Buffer;
+  private at = 0;
+
+  /** `estimate`: the input's size, about what its lines take. */
+  constructor(estimate: number) {
+    this.buf = Buffer.allocUnsafeSlow(Math.max(estimate, 4096));
   }
-  // Sized for one byte a character; grows when the text is not ASCII.
-  let buf = Buffer.allocUnsafeSlow(Math.max(chars, 256));
-  let at = 0;
-  const out: BatchResult['groups'] = [];
-  let k = 0;
-  for (const [id, g] of groups) {
-    const t = texts[k++] as string;
-    if (!g.count) continue;
-    if (t.length * 3 > buf.length - at) {
-      const need = Buffer.byteLength(t);
-      if (need > buf.length - at) {
-        const bigger = Buffer.allocUnsafeSlow(Math.max(2 * buf.length, at + need));
-        buf.copy(bigger, 0, 0, at);
-        buf = bigger;
+
+  add(groups: ReadonlyMap<string, { parts: string[]; count: number }>): void {
+    for (const [id, g] of groups) {
+      if (!g.count) continue;
+      const t = g.parts.join('');
+      if (t.length * 3 > this.buf.length - this.at) {
+        const need = Buffer.byteLength(t);
+        if (need > this.buf.length - this.at) {
+          const bigger = Buffer.allocUnsafeSlow(Math.max(2 * this.buf.length, this.at + need));
+          this.buf.copy(bigger, 0, 0, this.at);
+          this.buf = bigger;
+        }
       }
+      const length = this.buf.write(t, this.at);
+      this.at += length;
+      const prev = this.groups[this.groups.length - 1];
+      if (prev?.id === id) {
+        prev.length += length;
+        prev.count += g.count;
+      } else this.groups.push({ id, length, count: g.count });
     }
-    const length = buf.write(t, at);
-    at += length;
-    out.push({ id, length, count: g.count });
   }
-  return { data: new Uint8Array(buf.buffer, 0, at), groups: out };
+
+  bytes(): Uint8Array {
+    return new Uint8Array(this.buf.buffer, 0, this.at);
+  }
 }
 
-/** Batch size for workers (fewer, larger messages). */
+/** Bytes per batch (a worker message, or one run on this thread). */
 const BATCH = 1 << 20;
-/**
- * Inline batch size: the decoded text of a batch must stay below V8's large-object size
- * (128 KB, even as two-byte text), or the batch alive at each scavenge is promoted at once
- * and old-space garbage grows by ~100 MB per 500 MB guide (peak RSS).
- */
-const INLINE_BATCH = 60 * 1024;
 /** Spool bytes queued before a write starts. */
 const SPOOL_WRITE = 256 * 1024;
 /** Without a safe cut point for this long, a batch is cut anyway. */
@@ -169,17 +185,19 @@ export function cutAfter(buf: Buffer, from: number, batch: number): number {
 const WORKER_FILE = new URL('./ingest-worker.js', import.meta.url);
 
 /**
- * One core stays with the main thread (HTTP, spool writes). On a 2-core machine workers were
- * measured slower than inline parsing and cost ~100 MB of RSS, so they start at 3 cores.
- * Workers need the compiled worker module; under a TS test runner batches run inline.
+ * Workers beside the main thread, which parses too whenever every worker is busy: on 2 cores
+ * that is one worker, and both cores parse. Workers need the compiled worker module; under a
+ * TS test runner batches run inline.
  */
 function workerCount(): number {
   const n = Math.min(4, availableParallelism() - 1);
-  return n >= 2 && existsSync(fileURLToPath(WORKER_FILE)) ? n : 0;
+  return n >= 1 && existsSync(fileURLToPath(WORKER_FILE)) ? n : 0;
 }
 
 interface Pool {
   run(job: BatchJob): Promise<BatchResult>;
+  /** Jobs sent and not yet answered. */
+  readonly pending: number;
   close(): Promise<void>;
 }
 
@@ -200,6 +218,9 @@ function startPool(size: number, file: URL): Pool {
     });
   }
   return {
+    get pending() {
+      return waiting.size;
+    },
     run(job) {
       const id = next++;
       const w = workers[id % workers.length] as Worker;
@@ -233,9 +254,10 @@ export async function ingestXmltv(
   const report = emptyReport();
   const problem = problemRecorder(report);
   const poolSize = opts.workers ?? workerCount();
-  const batch = poolSize > 0 ? BATCH : INLINE_BATCH;
+  const batch = BATCH;
   let pool: Pool | undefined;
-  const inflight: Promise<BatchResult>[] = [];
+  // Results in input order: a worker's arrives later, an inline one at once.
+  const queue: Queued[] = [];
   let applied = 0;
   let sent = 0;
   let sawTv = false;
@@ -256,26 +278,50 @@ export async function ingestXmltv(
     if (wait) await wait;
   };
 
+  /** Apply finished results from the head of the queue, waiting while more than `keep` are queued. */
+  const applyQueued = async (keep: number): Promise<void> => {
+    while (queue.length > 0) {
+      const head = queue[0] as Queued;
+      if (!head.result) {
+        if (queue.length <= keep) return;
+        await head.done;
+      }
+      queue.shift();
+      await apply(head.result as BatchResult);
+    }
+  };
+
+  const job = (data: Buffer, final: boolean): BatchJob => ({
+    data,
+    encoding: report.encoding,
+    continued: sent++ > 0,
+    final,
+    window: opts.window,
+    timeShiftMinutes: opts.timeShiftMinutes,
+  });
+
   /** `data` may be reused once this resolves (a worker gets a copy). */
   const dispatch = async (data: Buffer, final: boolean): Promise<void> => {
-    const job: BatchJob = {
-      data,
-      encoding: report.encoding,
-      continued: sent++ > 0,
-      final,
-      window: opts.window,
-      timeShiftMinutes: opts.timeShiftMinutes,
-    };
     if (!final && !pool && poolSize > 0) pool = startPool(poolSize, opts.workerFile ?? WORKER_FILE);
-    if (!pool) return apply(processBatch(job));
-    // Its own memory, as it is transferred.
-    const owned = Buffer.allocUnsafeSlow(data.length);
-    data.copy(owned);
-    inflight.push(pool.run({ ...job, data: owned }));
-    // Apply in input order; at most two batches per worker in flight keeps memory bounded.
-    while (inflight.length > 0 && (final || inflight.length >= poolSize * 2)) {
-      await apply(await (inflight.shift() as Promise<BatchResult>));
+    // Two jobs per worker keep it busy; beyond that, this thread parses the batch itself.
+    if (pool && pool.pending < poolSize * 2) {
+      // Its own memory, as it is transferred.
+      const owned = Buffer.allocUnsafeSlow(data.length);
+      data.copy(owned);
+      const q: Queued = { done: Promise.resolve() };
+      q.done = pool.run(job(owned, final)).then(
+        (r) => void (q.result = r),
+        (err: Error) => {
+          q.result = emptyBatch();
+          problem(`batch failed: ${err.message}`);
+          report.complete = false;
+        },
+      );
+      queue.push(q);
+    } else {
+      queue.push({ done: Promise.resolve(), result: processBatch(job(data, final)) });
     }
+    await applyQueued(final ? 0 : poolSize * 2 + 8);
   };
 
   try {
@@ -328,12 +374,18 @@ export async function ingestXmltv(
     problem(`read failed: ${(err as Error).message}`);
     report.complete = false;
     // What was parsed stays: batches still running are applied.
-    for (const p of inflight.splice(0)) await apply(await p.catch(() => emptyBatch()));
+    await applyQueued(0);
   } finally {
     await pool?.close();
   }
   if (!sawTv || truncated) report.complete = false;
   return report;
+}
+
+interface Queued {
+  /** Settles once `result` is set. */
+  done: Promise<void>;
+  result?: BatchResult;
 }
 
 function emptyBatch(): BatchResult {

@@ -29,11 +29,27 @@ export const GUIDE_FILE = /\.xml(\.gz)?$/i;
 
 const hash = (s: string): string => createHash('sha1').update(s).digest('hex').slice(0, 16);
 
+/**
+ * `NAME=MINUTES` entries (settings `guide.timeShifts`) by name. Split at the last `=`, as URLs
+ * have them in their query; entries of another shape are ignored (settings validation rejects them).
+ */
+export function parseTimeShifts(entries: readonly string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const e of entries) {
+    const eq = e.lastIndexOf('=');
+    const minutes = Number(e.slice(eq + 1));
+    if (eq > 0 && /^[+-]?\d{1,4}$/.test(e.slice(eq + 1))) out.set(e.slice(0, eq), minutes);
+  }
+  return out;
+}
+
 export async function listInputs(
   epgDir: string,
   urls: readonly string[],
   sources: readonly GuideInput[],
+  timeShifts: readonly string[] = [],
 ): Promise<InputSpec[]> {
+  const shifts = parseTimeShifts(timeShifts);
   const out: InputSpec[] = [];
   let names: string[] = [];
   try {
@@ -51,21 +67,24 @@ export async function listInputs(
         kind: 'files',
         label: `epg/${name}`,
         order: i,
-        timeShiftMinutes: 0,
+        timeShiftMinutes: shifts.get(name) ?? 0,
         file,
-        stamp: `${st.mtimeMs}:${st.size}`,
+        // A changed time shift makes the file's spool stale too.
+        stamp: `${st.mtimeMs}:${st.size}:${shifts.get(name) ?? 0}`,
       });
     } catch {
       // Removed between readdir and stat.
     }
   }
   urls.forEach((url, i) => {
+    const shift = shifts.get(url);
     out.push({
-      id: `url-${hash(url)}`,
+      // A changed time shift names another spool, so the guide is read again.
+      id: `url-${hash(shift ? `${url}\n${shift}` : url)}`,
       kind: 'urls',
       label: maskUrl(url),
       order: i,
-      timeShiftMinutes: 0,
+      timeShiftMinutes: shift ?? 0,
       url,
     });
   });

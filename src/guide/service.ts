@@ -41,6 +41,8 @@ export interface GuideServiceOptions {
   readonly precedence: readonly string[];
   /** Extra XMLTV URLs from settings. */
   readonly urls: readonly string[];
+  /** `<epg/ file name or guide URL>=<minutes>` corrections (settings `guide.timeShifts`). */
+  readonly timeShifts?: readonly string[];
   readonly refreshIntervalMs: number;
   readonly shortEpgConcurrency: number;
   readonly fetchTimeoutMs?: number;
@@ -379,7 +381,12 @@ export class GuideService extends EventEmitter {
     this.phase = 'inputs';
     this.emitProgress(true);
 
-    const specs = await listInputs(this.opts.epgDir, this.opts.urls, this.opts.lineup.guideInputs());
+    const specs = await listInputs(
+      this.opts.epgDir,
+      this.opts.urls,
+      this.opts.lineup.guideInputs(),
+      this.opts.timeShifts,
+    );
     const used = specs.filter((s) => this.kinds.includes(s.kind));
     const metas = new Map<string, SpoolMeta>();
     for (const spec of used) {

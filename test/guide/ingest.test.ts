@@ -195,36 +195,39 @@ describe('ingestXmltv', () => {
     expect(r.report).toMatchObject({ complete: true, programmes: 15, encoding: 'utf-16le' });
   });
 
-  it('runs batches on worker threads with the same result', async () => {
-    // The worker needs compiled JavaScript: bundle it with esbuild (vitest's own compiler).
-    const { build } = await import('esbuild');
-    const workerFile = join(dir, 'ingest-worker.mjs');
-    await build({
-      entryPoints: ['src/guide/ingest-worker.ts'],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      outfile: workerFile,
-      logLevel: 'silent',
-    });
-    const single = await spoolOf('single2', (w) => readXmltv(chunks(xml), w));
-    const threaded = await spoolOf('threaded', (w) =>
-      ingestXmltv(
-        (async function* () {
-          yield* chunks(xml);
-        })(),
-        w,
-        {
-          window: WINDOW,
-          timeShiftMinutes: 0,
-          workers: 2,
-          workerFile: pathToFileURL(workerFile),
-        },
-      ),
-    );
-    expect(threaded.report).toMatchObject({ complete: true, programmes: 4800, problemCount: 0 });
-    expect(threaded.lines).toEqual(single.lines);
-  });
+  // One worker: the first two batches go to it and later ones run here while it is busy (the
+  // 2-core layout); two workers: batches spread over both.
+  it.each([1, 2])(
+    'runs batches on %i worker thread(s) beside this one with the same result',
+    async (workers) => {
+      // The worker needs compiled JavaScript: bundle it with esbuild (vitest's own compiler).
+      const { build } = await import('esbuild');
+      const workerFile = join(dir, `ingest-worker-${workers}.mjs`);
+      await build({
+        entryPoints: ['src/guide/ingest-worker.ts'],
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        outfile: workerFile,
+        logLevel: 'silent',
+      });
+      const large = Buffer.from(bigGuide(40, 400));
+      expect(large.length).toBeGreaterThan(4 * (1 << 20)); // more batches than the workers take at once
+      const single = await spoolOf(`single-w${workers}`, (w) => readXmltv(chunks(large), w));
+      const threaded = await spoolOf(`threaded-w${workers}`, (w) =>
+        ingestXmltv(
+          (async function* () {
+            yield* chunks(large);
+          })(),
+          w,
+          { window: WINDOW, timeShiftMinutes: 0, workers, workerFile: pathToFileURL(workerFile) },
+        ),
+      );
+      expect(threaded.report).toMatchObject({ complete: true, programmes: 16_000, problemCount: 0 });
+      expect(threaded.lines).toEqual(single.lines);
+      expect(threaded.channels).toEqual(single.channels);
+    },
+  );
 });
 
 describe('cutAfter', () => {

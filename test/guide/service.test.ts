@@ -138,6 +138,40 @@ describe('GuideService', () => {
     };
   }
 
+  it('shifts the times of an epg/ file or guide URL named in timeShifts, and re-reads when the shift changes', async () => {
+    const guide = (id: string, title: string): string =>
+      makeXmltv([{ id, names: [id] }], hourStart, 2, (_c, i) => `${title} ${i}`);
+    srv.routes.set('/late.xml', (_q, res) =>
+      res.writeHead(200, { 'content-type': 'text/xml' }).end(guide('late.tv', 'Late')),
+    );
+    const url = `${srv.base}/late.xml?token=${SECRET}`;
+    const lineup = new FakeLineup([
+      channel('1', 'Early', { epgId: 'early.tv' }),
+      channel('2', 'Late', { epgId: 'late.tv' }),
+      channel('3', 'Plain', { epgId: 'plain.tv' }),
+    ]);
+    const startsOf = async (svc: GuideService, id: string): Promise<number[]> =>
+      (await parse(await output(svc))).programmes.filter((p) => p.channel === id).map((p) => p.start);
+
+    const first = make(lineup, { urls: [url], timeShifts: ['early.xml=-90', `${url}=+30`] });
+    await first.start();
+    await writeFile(join(dir, 'epg', 'early.xml'), guide('early.tv', 'Early'));
+    await writeFile(join(dir, 'epg', 'plain.xml'), guide('plain.tv', 'Plain'));
+    await first.refresh();
+    expect(await startsOf(first, '1')).toEqual([hourStart - 90 * 60_000, hourStart - 30 * 60_000]);
+    expect(await startsOf(first, '2')).toEqual([hourStart + 30 * 60_000, hourStart + 90 * 60_000]);
+    expect(await startsOf(first, '3')).toEqual([hourStart, hourStart + HOUR]);
+    await first.stop();
+
+    // Same files, another shift: the file is read again, not served from its old spool.
+    const second = make(lineup, { urls: [url], timeShifts: ['early.xml=+15'] });
+    await second.start();
+    await second.refresh();
+    expect(await startsOf(second, '1')).toEqual([hourStart + 15 * 60_000, hourStart + 75 * 60_000]);
+    expect(await startsOf(second, '2')).toEqual([hourStart, hourStart + HOUR]);
+    expect(logs.join('')).not.toContain(SECRET);
+  });
+
   it('merges user files, Xtream xmltv, M3U guides, short EPG and the dummy guide by precedence', async () => {
     const xc = xtreamSource(['bbc.uk', 'itv.uk', 'sky.uk']);
     const m3uXml = makeXmltv(
