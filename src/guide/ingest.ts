@@ -4,7 +4,7 @@
 // decompressed bytes are cut after a `</programme>` into batches of about 1 MB, each parsed and
 // rendered to per-channel lines that are appended to the spool in input order (so results do
 // not depend on scheduling). Batches go to worker threads while one is free, else this thread
-// parses them itself: on 2 cores, one worker and this thread share the work. Cuts fall on an
+// parses them itself (workers only with cores to spare, see workerCount). Cuts fall on an
 // ASCII `>`, which is safe for UTF-8 and the single-byte encodings; UTF-16 input is read on the
 // main thread. The worker pool is only started for inputs bigger than one batch.
 import { existsSync } from 'node:fs';
@@ -185,12 +185,15 @@ export function cutAfter(buf: Buffer, from: number, batch: number): number {
 const WORKER_FILE = new URL('./ingest-worker.js', import.meta.url);
 
 /**
- * Workers beside the main thread, which parses too whenever every worker is busy: on 2 cores
- * that is one worker, and both cores parse. Workers need the compiled worker module; under a
- * TS test runner batches run inline.
+ * Workers beside the main thread, which parses too whenever every worker is busy. Each worker
+ * costs ~50 MB of RSS and copies, and only pays off with cores to spare: measured on 2 shared
+ * cores, one worker beside the main thread took 1–3 s more CPU for a 500 MB guide, was not
+ * faster under load and pushed peak RSS from ~180 to ~270 MB. So none below 3 cores, and one
+ * core is always left for serving streams. Workers need the compiled worker module; under a TS
+ * test runner batches run inline.
  */
 function workerCount(): number {
-  const n = Math.min(4, availableParallelism() - 1);
+  const n = Math.min(2, availableParallelism() - 2);
   return n >= 1 && existsSync(fileURLToPath(WORKER_FILE)) ? n : 0;
 }
 
@@ -202,7 +205,10 @@ interface Pool {
 }
 
 function startPool(size: number, file: URL): Pool {
-  const workers = Array.from({ length: size }, () => new Worker(file));
+  const workers = Array.from(
+    { length: size },
+    () => new Worker(file, { resourceLimits: { maxYoungGenerationSizeMb: 16 } }),
+  );
   const waiting = new Map<number, { resolve: (r: BatchResult) => void; reject: (e: Error) => void }>();
   let next = 0;
   for (const w of workers) {
@@ -321,7 +327,7 @@ export async function ingestXmltv(
     } else {
       queue.push({ done: Promise.resolve(), result: processBatch(job(data, final)) });
     }
-    await applyQueued(final ? 0 : poolSize * 2 + 8);
+    await applyQueued(final ? 0 : poolSize * 2 + 4);
   };
 
   try {

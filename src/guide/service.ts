@@ -24,6 +24,7 @@ import { ShortEpgClient } from './short-epg-fetch.js';
 import { SpoolWriter, loadSpoolMeta, removeSpool, type SpoolLine, type SpoolMeta } from './spool.js';
 import { DEFAULT_PRECEDENCE, type GuideKind } from './types.js';
 import { ingestXmltv } from './ingest.js';
+import { GzipCache } from './gzip-cache.js';
 import { renderProgrammeBody } from './xmltv-writer.js';
 
 export interface GuideServiceOptions {
@@ -51,7 +52,7 @@ export interface GuideServiceOptions {
   /** At most this many channels get per-channel Xtream EPG per refresh (flood protection). */
   readonly shortEpgMaxChannels?: number;
   readonly shortEpgTtlMs?: number;
-  /** Worker threads for large XMLTV inputs (default: one per CPU, at most 4; 0 = none). */
+  /** Worker threads for large XMLTV inputs (default: CPUs − 2, at most 2; 0 = none). */
   readonly ingestWorkers?: number;
 }
 
@@ -157,6 +158,7 @@ export class GuideService extends EventEmitter {
         this.kinds.push(k as GuideKind);
       } else opts.logger.warn({ kind: k }, 'guide: unknown or repeated precedence entry ignored');
     }
+    this.gzipped = new GzipCache(join(opts.cacheDir, 'guide.xml'));
     this.shortEpg = new ShortEpgClient({
       concurrency: opts.shortEpgConcurrency,
       timeoutMs: Math.min(opts.fetchTimeoutMs ?? 60_000, 30_000),
@@ -164,6 +166,8 @@ export class GuideService extends EventEmitter {
       logger: opts.logger,
     });
   }
+
+  private readonly gzipped: GzipCache;
 
   private get guidePath(): string {
     return join(this.opts.cacheDir, 'guide.xml');
@@ -242,8 +246,8 @@ export class GuideService extends EventEmitter {
   async writeXmltv(out: Writable, opts: { gzip: boolean }): Promise<void> {
     const fh = await open(this.guidePath, 'r').catch(() => undefined);
     if (fh) {
-      const src = fh.createReadStream({ highWaterMark: 1 << 20 });
-      await (opts.gzip ? pipeline(src, createGzip(), out) : pipeline(src, out));
+      if (opts.gzip) await this.gzipped.serve(fh, out);
+      else await pipeline(fh.createReadStream({ highWaterMark: 1 << 20 }), out);
       return;
     }
     // Nothing built yet: every lineup channel with dummy programmes, so clients can map channels.
@@ -404,6 +408,7 @@ export class GuideService extends EventEmitter {
     this.phase = 'building';
     this.emitProgress(true);
     const counts = await writeGuideFile(this.guidePath, plans, this.writeOptions(window, started));
+    await this.gzipped.prune();
 
     const labels = new Map(used.map((s) => [s.id, s.label]));
     const coverage = plans.map((p, i): ChannelCoverage => this.coverageOf(p, counts[i] ?? 0, labels));

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -413,6 +413,33 @@ describe('GuideService', () => {
     );
     expect(guideContentType(true)).toBe('application/gzip');
     expect(guideContentType(false)).toMatch(/^application\/xml/);
+  });
+
+  it('compresses the guide once per build and serves the kept copy until the next build', async () => {
+    const lineup = new FakeLineup([channel('1', 'A', { epgId: 'a.tv' })], {
+      inputs: [xtreamSource(['a.tv'], 'First')],
+    });
+    const svc = make(lineup);
+    await svc.refresh();
+    const cache = join(dir, 'cache');
+    const kept = async (): Promise<string[]> =>
+      (await readdir(cache)).filter((n) => n.startsWith('guide.xml.') && n.endsWith('.gz'));
+    expect(await kept()).toEqual([]);
+    const first = await output(svc, true);
+    expect(gunzipSync(first).equals(await output(svc))).toBe(true);
+    const [copy] = await kept();
+    expect(copy).toBeDefined();
+    // The second request is the kept file, byte for byte.
+    expect((await output(svc, true)).equals(await readFile(join(cache, copy as string)))).toBe(true);
+
+    // A rebuild drops the stale copy; the next request compresses the new guide.
+    lineup.inputs = [xtreamSource(['a.tv'], 'Second')];
+    await svc.refresh();
+    expect(await kept()).toEqual([]);
+    const second = gunzipSync(await output(svc, true)).toString();
+    expect(second).toContain('Second a.tv');
+    expect(second).not.toContain('First a.tv');
+    expect(await kept()).toHaveLength(1);
   });
 
   it('serves a dummy guide for every channel before anything was built', async () => {
