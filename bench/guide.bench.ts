@@ -229,6 +229,10 @@ async function child(dir: string, from: number, send: (row: BenchRow) => void): 
     value: mb / ingestS,
     unit: 'MB/s',
     baseline: raw,
+    // The wording ("ingested at"): the input read into the guide store. The row above
+    // holds the whole refresh, including writing the 450 MB output, to the same target.
+    target: '≥ 50 MB/s',
+    pass: mb / ingestS >= 50,
   });
   send({
     bench: NAME,

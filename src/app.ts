@@ -141,6 +141,7 @@ export async function startService(opts: StartOptions): Promise<Service> {
       pastHours: settings.guide.pastHours,
       futureDays: settings.guide.futureDays,
       dummyBlockMinutes: settings.guide.dummyBlockMinutes,
+      fillGapsMinutes: settings.guide.fillGapsMinutes,
       channelId: settings.guide.channelId,
       precedence: settings.guide.precedence,
       urls: settings.guide.urls,

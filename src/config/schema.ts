@@ -173,6 +173,12 @@ export const SETTINGS = {
     pastHours: int(6, 0, 168, 'Hours of past programmes kept in the guide.'),
     futureDays: int(7, 1, 31, 'Days of future programmes served.'),
     dummyBlockMinutes: int(60, 5, 1440, 'Length of placeholder programmes for channels without guide data.'),
+    fillGapsMinutes: int(
+      30,
+      0,
+      1440,
+      "Holes of at least this many minutes in a channel's guide, and its end before the window's, get placeholder programmes (so Plex can schedule recordings there); 0 = leave them empty.",
+    ),
     channelId: oneOf(
       'guideNumber',
       ['guideNumber', 'tvgId'],

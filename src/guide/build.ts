@@ -4,7 +4,7 @@
 import type { Writable } from 'node:stream';
 import type { Channel } from '../model.js';
 import { writeStreamAtomic } from '../util/atomic-file.js';
-import { dummyBody, dummySlots } from './dummy.js';
+import { dummyBody, dummySlots, gapSlots } from './dummy.js';
 import type { SpoolEntry, SpoolLine } from './spool.js';
 import { SpoolReader, parseSpoolRecords } from './spool-records.js';
 import { BufferedWriter } from './buffered-writer.js';
@@ -51,6 +51,11 @@ export interface Window {
 export interface WriteOptions {
   readonly window: Window;
   readonly dummyBlockMinutes: number;
+  /**
+   * Holes of at least this many minutes in a channel's guide (and its end before the window's)
+   * get placeholder blocks, so clients can schedule recordings there; 0 = leave them.
+   */
+  readonly fillGapsMinutes: number;
   /** Emit the non-DTD `<lcn>` element. */
   readonly lcn: boolean;
   readonly generatedAt: number;
@@ -122,6 +127,33 @@ export function arrange(lines: readonly SpoolLine[], window: Window): SpoolLine[
 }
 
 /**
+ * Placeholder blocks in the holes of one channel's guide: a short guide (a panel's short EPG, a
+ * provider sending two days) otherwise leaves the rest of the week empty, and Plex cannot
+ * schedule recordings there. Holes before the first programme are left alone (that is the past,
+ * or a guide starting later), as are ones shorter than `fillGapsMinutes`.
+ */
+class GapFiller {
+  private body: string | undefined;
+
+  constructor(
+    private readonly w: BufferedWriter,
+    private readonly name: string,
+    private readonly id: string,
+    private readonly opts: WriteOptions,
+  ) {}
+
+  /** Fill [from, to) if it is a hole worth filling (`from` -1: nothing before it). */
+  fill(from: number, to: number): void {
+    const min = this.opts.fillGapsMinutes * 60_000;
+    if (from < 0 || min <= 0 || to - from < min) return;
+    this.body ??= dummyBody(this.name);
+    for (const s of gapSlots(Math.max(from, this.opts.window.from), to, this.opts.dummyBlockMinutes)) {
+      this.w.put(programmeLine(s.start, s.stop, this.id, this.body));
+    }
+  }
+}
+
+/**
  * Write the whole guide to `out` (not ended). Returns programmes written per plan entry.
  * `recycle`: `out` is done with a chunk when its write callback runs (see BufferedWriter).
  */
@@ -162,9 +194,10 @@ export async function writeGuide(
         const { order, stops } = arrangeTimes(rec.count, rec.starts, rec.stops, opts.window);
         // The start tag in pieces (no string built per programme), the body as the spooled bytes.
         const idClose = id + PROGRAMME_TAG.close;
+        const gaps = new GapFiller(w, p.channel.name, id, opts);
         for (let k = 0; k < order.length; k++) {
           const i = order[k] as number;
-          if (k) w.put(PROGRAMME_END);
+          gaps.fill(k ? (stops[k - 1] as number) : -1, rec.starts[i] as number);
           w.put(PROGRAMME_TAG.open);
           w.put(formatXmltvTime(rec.starts[i] as number));
           w.put(PROGRAMME_TAG.stop);
@@ -172,8 +205,9 @@ export async function writeGuide(
           w.put(PROGRAMME_TAG.channel);
           w.put(idClose);
           w.putBytes(rec.data, rec.bodyStart[i] as number, rec.bodyEnd[i] as number);
+          w.put(PROGRAMME_END);
         }
-        if (order.length) w.put(PROGRAMME_END);
+        gaps.fill(order.length ? (stops[order.length - 1] as number) : -1, opts.window.to);
         written = order.length;
       } else {
         let lines: SpoolLine[] = [];
@@ -185,7 +219,13 @@ export async function writeGuide(
             body,
           }));
         }
-        for (const l of lines) w.put(programmeLine(l.start, l.stop, id, l.body));
+        const gaps = s.type === 'lines' ? new GapFiller(w, p.channel.name, id, opts) : undefined;
+        for (let k = 0; k < lines.length; k++) {
+          const l = lines[k] as SpoolLine;
+          gaps?.fill(k ? (lines[k - 1] as SpoolLine).stop : -1, l.start);
+          w.put(programmeLine(l.start, l.stop, id, l.body));
+        }
+        gaps?.fill(lines.length ? (lines[lines.length - 1] as SpoolLine).stop : -1, opts.window.to);
         written = lines.length;
       }
       // Per channel: writes above only collect, so back-pressure is checked here.

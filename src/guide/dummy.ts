@@ -17,6 +17,20 @@ export function dummySlots(from: number, to: number, blockMinutes: number): Slot
   return slots;
 }
 
+/**
+ * Placeholder blocks for a hole in a channel's guide, [from, to): the first and last blocks are
+ * cut to fit, the others aligned to block boundaries like `dummySlots`.
+ */
+export function gapSlots(from: number, to: number, blockMinutes: number): Slot[] {
+  const slots: Slot[] = [];
+  for (const s of dummySlots(from, to, blockMinutes)) {
+    const start = Math.max(s.start, from);
+    const stop = Math.min(s.stop, to);
+    if (stop > start) slots.push({ start, stop });
+  }
+  return slots;
+}
+
 /** The programme body shared by every dummy block of a channel. */
 export function dummyBody(channelName: string): string {
   return `<title>${escapeText(channelName) || 'No information'}</title>`;

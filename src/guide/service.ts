@@ -37,6 +37,8 @@ export interface GuideServiceOptions {
   readonly pastHours: number;
   readonly futureDays: number;
   readonly dummyBlockMinutes: number;
+  /** Holes of at least this many minutes in a channel's guide get placeholder blocks; 0 = none. */
+  readonly fillGapsMinutes?: number;
   readonly channelId: 'guideNumber' | 'tvgId';
   /** Guide kinds in order of preference; kinds not listed are not used. */
   readonly precedence: readonly string[];
@@ -356,6 +358,7 @@ export class GuideService extends EventEmitter {
     return {
       window,
       dummyBlockMinutes: this.opts.dummyBlockMinutes,
+      fillGapsMinutes: this.opts.fillGapsMinutes ?? 0,
       lcn: this.opts.lcn ?? this.opts.channelId === 'tvgId',
       generatedAt: now,
       spoolFile: (id) => `${this.spoolBase(id)}.lines`,

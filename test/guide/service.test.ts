@@ -442,6 +442,50 @@ describe('GuideService', () => {
     expect(await kept()).toHaveLength(1);
   });
 
+  it('fills holes in a guide and its early end with placeholder blocks when asked', async () => {
+    // Programmes at +0 h and +1 h, then a 3 h hole, one at +5 h, then nothing: the guide ends early.
+    const hours = [0, 1, 5];
+    const xml = makeXmltv([{ id: 'a.tv', names: ['A'] }], hourStart, 6, (_c, i) => `Show ${i}`).replace(
+      /<programme start="[^"]*"[^>]*><title>Show (\d)<\/title><\/programme>\n/g,
+      (m, i: string) => (hours.includes(Number(i)) ? m : ''),
+    );
+    const lineup = new FakeLineup([
+      channel('1', 'A & Co', { epgId: 'a.tv' }),
+      channel('2', 'Other', { epgId: 'b.tv' }),
+    ]);
+    const build = async (fillGapsMinutes: number): Promise<Programme[]> => {
+      await rm(join(dir, 'cache'), { recursive: true, force: true });
+      const svc = make(lineup, { fillGapsMinutes, pastHours: 1, futureDays: 1 });
+      await svc.start();
+      await writeFile(join(dir, 'epg', 'short.xml'), xml);
+      await svc.refresh();
+      const out = await output(svc);
+      await svc.stop();
+      return (await parse(out)).programmes;
+    };
+
+    const off = (await build(0)).filter((p) => p.channel === '1');
+    expect(off.map((p) => p.titles[0]?.text)).toEqual(['Show 0', 'Show 1', 'Show 5']);
+
+    const on = await build(30);
+    const a = on.filter((p) => p.channel === '1');
+    const real = a.filter((p) => p.titles[0]?.text !== 'A & Co');
+    expect(real.map((p) => p.titles[0]?.text)).toEqual(['Show 0', 'Show 1', 'Show 5']);
+    // Back to back from the first programme to the end of the window, no overlap, no hole.
+    for (let i = 1; i < a.length; i++) expect(a[i]?.start).toBe(a[i - 1]?.stop);
+    expect(a[0]?.start).toBe(hourStart);
+    expect(a[a.length - 1]?.stop).toBeGreaterThanOrEqual(hourStart + 23 * HOUR);
+    // The hole (+2 h to +5 h) is three 1-hour placeholders titled with the channel name.
+    const hole = a.filter((p) => p.start >= hourStart + 2 * HOUR && p.stop <= hourStart + 5 * HOUR);
+    expect(hole.map((p) => [p.titles[0]?.text, (p.stop as number) - p.start])).toEqual([
+      ['A & Co', HOUR],
+      ['A & Co', HOUR],
+      ['A & Co', HOUR],
+    ]);
+    // A channel without any guide still gets the plain dummy guide.
+    expect(on.filter((p) => p.channel === '2').length).toBeGreaterThanOrEqual(24);
+  });
+
   it('serves a dummy guide for every channel before anything was built', async () => {
     const lineup = new FakeLineup([channel('1', 'A & B'), channel('2.1', 'Sub')]);
     const svc = make(lineup, { dummyBlockMinutes: 120, pastHours: 2, futureDays: 1 });

@@ -173,6 +173,8 @@ describe('guide interop', () => {
         pastHours: 24 * 365 * 12,
         futureDays: 400,
         dummyBlockMinutes: 24 * 60,
+        // Holes and early ends get placeholders: the validity checks cover them too.
+        fillGapsMinutes: 60,
         channelId: 'guideNumber',
         precedence: ['files', 'dummy'],
         urls: [],
