@@ -144,6 +144,7 @@ async function child(dir: string, from: number, send: (row: BenchRow) => void): 
     pastHours: 6,
     futureDays: 7,
     dummyBlockMinutes: 60,
+    fillGapsMinutes: 30, // the settings default
     channelId: 'guideNumber',
     precedence: ['files', 'dummy'],
     urls: [],
