@@ -20,6 +20,34 @@ export interface EpisodeNum {
   readonly value: string;
 }
 
+/** A `<rating>` or `<star-rating>`: a value in a rating system ("MPAA" "PG-13", "7/10"). */
+export interface Rating {
+  readonly value: string;
+  readonly system?: string;
+}
+
+/** Roles of `<credits>`, in the order the XMLTV DTD requires. */
+export const CREDIT_ROLES = [
+  'director',
+  'actor',
+  'writer',
+  'adapter',
+  'producer',
+  'composer',
+  'editor',
+  'presenter',
+  'commentator',
+  'guest',
+] as const;
+export type CreditRole = (typeof CREDIT_ROLES)[number];
+
+export interface Credit {
+  readonly role: CreditRole;
+  readonly name: string;
+  /** An actor's character (`<actor role="…">`). */
+  readonly character?: string;
+}
+
 /** A programme as read from any guide source. */
 export interface Programme {
   /** Upstream channel id (XMLTV `channel`, or the lineup key for short EPG / dummy). */
@@ -38,7 +66,15 @@ export interface Programme {
   readonly isNew?: boolean;
   readonly previouslyShown?: boolean;
   readonly premiere?: boolean;
+  /** Cast and crew (at most MAX_CREDITS are kept). */
+  readonly credits?: readonly Credit[];
+  /** Parental ratings. */
+  readonly ratings?: readonly Rating[];
+  readonly starRatings?: readonly Rating[];
 }
+
+/** Credits kept per programme: the guide shows the leads, and a long cast list costs every line. */
+export const MAX_CREDITS = 20;
 
 /** Where a lineup channel's programmes come from, in the default order of preference. */
 export type GuideKind = 'files' | 'urls' | 'xtream' | 'xmltv' | 'short-epg' | 'dummy';

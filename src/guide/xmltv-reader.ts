@@ -8,7 +8,17 @@ import { TextDecoder } from 'node:util';
 import { StringDecoder } from 'node:string_decoder';
 import { XmlScanner, attr } from './xml-scanner.js';
 import { parseXmltvTime } from './xmltv-time.js';
-import type { EpisodeNum, GuideChannel, LangText, Programme } from './types.js';
+import {
+  CREDIT_ROLES,
+  MAX_CREDITS,
+  type Credit,
+  type CreditRole,
+  type EpisodeNum,
+  type GuideChannel,
+  type LangText,
+  type Programme,
+  type Rating,
+} from './types.js';
 
 export interface XmltvSink {
   channel(ch: GuideChannel): void;
@@ -245,6 +255,9 @@ interface ProgrammeDraft {
   isNew?: boolean;
   previouslyShown?: boolean;
   premiere?: boolean;
+  credits?: Credit[];
+  ratings?: Rating[];
+  starRatings?: Rating[];
   /** Why the programme will be dropped, if it will. */
   bad?: string;
 }
@@ -258,6 +271,17 @@ const enum Capture {
   Category,
   Date,
   EpisodeNum,
+  /** `<value>` of a rating or star-rating. */
+  RatingValue,
+  /** A person inside `<credits>`. */
+  Credit,
+}
+
+/** A programme child whose own children are read: a rating or the credits. */
+interface Group {
+  readonly kind: 'rating' | 'star-rating' | 'credits';
+  readonly system?: string;
+  value?: string;
 }
 
 /** A string switch compiles to length-checked comparisons, cheaper than hashing a fresh slice. */
@@ -286,6 +310,8 @@ export class XmltvHandler {
   private depth = 0;
   private channel: { id: string; names: string[]; icon?: string } | undefined;
   private prog: ProgrammeDraft | undefined;
+  private group: Group | undefined;
+  private creditRole: CreditRole | undefined;
   private capture = Capture.None;
   private buffered = '';
   private captureAttrs = '';
@@ -308,7 +334,9 @@ export class XmltvHandler {
 
   open(name: string, attrs: string): void {
     const d = this.depth++;
-    if (d === 2) {
+    if (d === 3) {
+      if (this.group) this.openGroupChild(this.group, name, attrs);
+    } else if (d === 2) {
       if (this.prog) this.openProgrammeChild(name, attrs);
       else if (this.channel) {
         if (name === 'display-name') this.startCapture(Capture.DisplayName, attrs);
@@ -333,8 +361,11 @@ export class XmltvHandler {
 
   close(_name: string): void {
     const d = --this.depth;
-    if (d === 2) {
+    if (d === 3) {
       if (this.capture !== Capture.None) this.endCapture();
+    } else if (d === 2) {
+      if (this.capture !== Capture.None) this.endCapture();
+      if (this.group) this.closeGroup(this.group);
     } else if (d === 1) {
       if (this.prog) this.closeProgramme(this.prog);
       else if (this.channel) this.closeChannel(this.channel);
@@ -364,11 +395,35 @@ export class XmltvHandler {
       return;
     }
     const p = this.prog as ProgrammeDraft;
-    if (name === 'icon') {
+    if (name === 'rating' || name === 'star-rating') {
+      const system = attr(a, 'system');
+      this.group = { kind: name, ...(system ? { system: own(system) } : {}) };
+    } else if (name === 'credits') this.group = { kind: 'credits' };
+    else if (name === 'icon') {
       if (!p.icon) p.icon = attr(a, 'src') || undefined;
     } else if (name === 'new') p.isNew = true;
     else if (name === 'previously-shown') p.previouslyShown = true;
     else if (name === 'premiere') p.premiere = true;
+  }
+
+  private openGroupChild(g: Group, name: string, attrs: string): void {
+    if (g.kind !== 'credits') {
+      if (name === 'value') this.startCapture(Capture.RatingValue, attrs);
+      return;
+    }
+    const role = (CREDIT_ROLES as readonly string[]).includes(name) ? (name as CreditRole) : undefined;
+    if (!role || (this.prog?.credits?.length ?? 0) >= MAX_CREDITS) return;
+    this.creditRole = role;
+    this.startCapture(Capture.Credit, attrs);
+  }
+
+  private closeGroup(g: Group): void {
+    this.group = undefined;
+    const p = this.prog;
+    if (!p || g.kind === 'credits' || !g.value) return;
+    const r: Rating = g.system ? { value: g.value, system: g.system } : { value: g.value };
+    if (g.kind === 'rating') (p.ratings ??= []).push(r);
+    else (p.starRatings ??= []).push(r);
   }
 
   private startCapture(c: Capture, attrs: string): void {
@@ -391,6 +446,16 @@ export class XmltvHandler {
     if (!p) return;
     if (c === Capture.Date) {
       p.date = text;
+      return;
+    }
+    if (c === Capture.RatingValue) {
+      if (this.group) this.group.value ??= text;
+      return;
+    }
+    if (c === Capture.Credit) {
+      const role = this.creditRole as CreditRole;
+      const character = role === 'actor' ? attr(this.captureAttrs, 'role') : undefined;
+      (p.credits ??= []).push(character ? { role, name: text, character } : { role, name: text });
       return;
     }
     if (c === Capture.EpisodeNum) {

@@ -3,7 +3,7 @@
 import { DESC, SUB_TITLE, TITLE, categoryTail, episodeTail, pushTexts } from './programme-parts.js';
 import { escapeText } from './xml-escape.js';
 import { formatXmltvTime } from './xmltv-time.js';
-import type { Programme } from './types.js';
+import { CREDIT_ROLES, type Credit, type Programme, type Rating } from './types.js';
 
 export { escapeMultiline, escapeText } from './xml-escape.js';
 export const ABSOLUTE = /^https?:\/\//i;
@@ -29,6 +29,7 @@ export function renderProgrammeParts(p: Programme, out: string[], opts: { isMovi
   if (!pushTexts(out, TITLE, p.titles)) out.push('<title>Unknown</title>');
   pushTexts(out, SUB_TITLE, p.subTitles);
   pushTexts(out, DESC, p.descs, true);
+  if (p.credits?.length) pushCredits(out, p.credits);
   const date = productionDate(p.date);
   if (date) out.push('<date>', date, '</date>');
   const eps = episodeTail(p.episodeNums);
@@ -40,6 +41,33 @@ export function renderProgrammeParts(p: Programme, out: string[], opts: { isMovi
   if (p.previouslyShown) out.push('<previously-shown/>');
   if (p.premiere) out.push('<premiere/>');
   if (p.isNew) out.push('<new/>');
+  pushRatings(out, 'rating', p.ratings);
+  pushRatings(out, 'star-rating', p.starRatings);
+}
+
+/** `<credits>`, people grouped by role in the DTD's order. */
+function pushCredits(out: string[], credits: readonly Credit[]): void {
+  const parts: string[] = [];
+  for (const role of CREDIT_ROLES) {
+    for (const c of credits) {
+      if (c.role !== role) continue;
+      const name = escapeText(c.name);
+      if (!name) continue;
+      const character = c.character ? escapeText(c.character) : '';
+      parts.push(character ? `<${role} role="${character}">` : `<${role}>`, name, `</${role}>`);
+    }
+  }
+  if (parts.length) out.push('<credits>', ...parts, '</credits>');
+}
+
+function pushRatings(out: string[], tag: string, list: readonly Rating[] | undefined): void {
+  if (!list) return;
+  for (const r of list) {
+    const value = escapeText(r.value);
+    if (!value) continue;
+    const system = r.system ? escapeText(r.system) : '';
+    out.push(system ? `<${tag} system="${system}">` : `<${tag}>`, '<value>', value, `</value></${tag}>`);
+  }
 }
 
 /** One `<programme>` line; `body` comes from `renderProgrammeBody`. */

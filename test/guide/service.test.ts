@@ -476,7 +476,9 @@ describe('GuideService', () => {
     expect(a[0]?.start).toBe(hourStart);
     expect(a[a.length - 1]?.stop).toBeGreaterThanOrEqual(hourStart + 23 * HOUR);
     // The hole (+2 h to +5 h) is three 1-hour placeholders titled with the channel name.
-    const hole = a.filter((p) => p.start >= hourStart + 2 * HOUR && p.stop <= hourStart + 5 * HOUR);
+    const hole = a.filter(
+      (p) => p.start >= hourStart + 2 * HOUR && (p.stop as number) <= hourStart + 5 * HOUR,
+    );
     expect(hole.map((p) => [p.titles[0]?.text, (p.stop as number) - p.start])).toEqual([
       ['A & Co', HOUR],
       ['A & Co', HOUR],

@@ -48,12 +48,15 @@ describe('readXmltv', () => {
     <sub-title>Folge 1</sub-title>
     <desc lang="de">Zeile eins
 Zeile zwei</desc>
-    <credits><actor role="x"><title>not a title</title></actor></credits>
+    <credits><director>Jane Doe</director><actor role="x"><title>not a title</title></actor>
+      <actor>Bob &amp; Co</actor><unknown>ignored</unknown></credits>
     <date>2024</date>
     <category lang="de">Nachrichten</category>
     <icon src="http://img/1.jpg" /><icon src="http://img/2.jpg"/>
     <episode-num system="xmltv_ns">0.4.</episode-num><episode-num>S01E05</episode-num>
     <previously-shown start="20240101"/><new/><premiere/>
+    <rating system="FSK"><value>12</value><icon src="fsk12.png"/></rating><rating><value></value></rating>
+    <star-rating><value>7/10</value></star-rating>
     <series-desc>non-DTD, ignored</series-desc>
   </programme>
 </tv>`;
@@ -80,6 +83,14 @@ Zeile zwei</desc>
       previouslyShown: true,
       isNew: true,
       premiere: true,
+      // A child inside a credit is read as part of its text, never as the programme's title.
+      credits: [
+        { role: 'director', name: 'Jane Doe' },
+        { role: 'actor', name: 'not a title', character: 'x' },
+        { role: 'actor', name: 'Bob & Co' },
+      ],
+      ratings: [{ system: 'FSK', value: '12' }],
+      starRatings: [{ value: '7/10' }],
     });
   });
 

@@ -50,6 +50,46 @@ describe('renderProgrammeBody', () => {
     );
   });
 
+  it('writes credits grouped by role in DTD order, then ratings, and keeps them through a re-read', async () => {
+    const p: Programme = {
+      channel: 'x',
+      start: T,
+      stop: T + 3600_000,
+      titles: [{ text: 'Film' }],
+      descs: [{ text: 'D' }],
+      date: '2001',
+      credits: [
+        { role: 'actor', name: 'Ann <A>', character: 'Queen "Q"' },
+        { role: 'director', name: 'Dee' },
+        { role: 'actor', name: 'Bob' },
+        { role: 'presenter', name: '  ' },
+      ],
+      ratings: [{ system: 'MPAA', value: 'PG-13' }, { value: '' }],
+      starRatings: [{ value: '3/5' }],
+      isNew: true,
+    };
+    const body = renderProgrammeBody(p);
+    expect(body).toBe(
+      '<title>Film</title><desc>D</desc><credits><director>Dee</director>' +
+        '<actor role="Queen &quot;Q&quot;">Ann &lt;A&gt;</actor><actor>Bob</actor></credits><date>2001</date>' +
+        '<new/><rating system="MPAA"><value>PG-13</value></rating><star-rating><value>3/5</value></star-rating>',
+    );
+    const programmes: Programme[] = [];
+    await readXmltv([Buffer.from(`<tv>${renderProgramme(T, T + 3600_000, 'x', body)}</tv>`)], {
+      channel() {},
+      programme: (q) => programmes.push(q),
+    });
+    expect(programmes[0]).toMatchObject({
+      credits: [
+        { role: 'director', name: 'Dee' },
+        { role: 'actor', name: 'Ann <A>', character: 'Queen "Q"' },
+        { role: 'actor', name: 'Bob' },
+      ],
+      ratings: [{ system: 'MPAA', value: 'PG-13' }],
+      starRatings: [{ value: '3/5' }],
+    });
+  });
+
   it('classifies dd_progid movies as Movie', () => {
     const body = renderProgrammeBody({
       channel: 'x',

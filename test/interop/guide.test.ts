@@ -212,17 +212,24 @@ describe('guide interop', () => {
 
     it('round-trips the real content it matched', async () => {
       let n = 0;
+      let credited = 0;
+      let rated = 0;
       const titles = new Set<string>();
       const r = await readXmltv(createReadStream(guide), {
         channel() {},
         programme(p) {
           n++;
           if (p.channel === '1') titles.add(p.titles[0]?.text ?? '');
+          if (p.credits?.length) credited++;
+          if (p.ratings?.length || p.starRatings?.length) rated++;
         },
       });
       expect(r).toMatchObject({ complete: true, problemCount: 0 });
       expect(n).toBeGreaterThan(1000);
       expect(titles.size).toBeGreaterThan(20);
+      // Cast and ratings of the real guides (Radio Times, Schedules Direct) come through.
+      expect(credited).toBeGreaterThan(100);
+      expect(rated).toBeGreaterThanOrEqual(10);
     });
   });
 });
