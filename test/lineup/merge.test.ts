@@ -190,3 +190,94 @@ describe('keys, joins and overrides together', () => {
     expect(['Ünï HD', 'ÜnïHD', 'X HD²', 'xhd', 'x-hd', 'hd'].map(s)).toEqual([1, 0, 0, 0, 1, 1]);
   });
 });
+
+describe('quality scores and candidate order at scale', () => {
+  /** The definition the scorer keeps: the first preferred tag found as a whole word, any script. */
+  function byRegexes(preference: string[], name: string): number {
+    const s = name.toLowerCase();
+    for (const [i, t] of preference.entries()) {
+      const tag = t.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      if (new RegExp(`(^|[^\\p{L}\\p{N}])${tag}($|[^\\p{L}\\p{N}])`, 'u').test(s))
+        return preference.length - i;
+    }
+    return 0;
+  }
+
+  it('scores ASCII and other names like the whole-word regexes do', () => {
+    const parts = 'X~hd~HD~Hd~fhd~FHD~sd~4K~4k~uhd~1080p~h.265~_~-~ ~|~2~é~Ü~\u212a~\u0130~²~(~)'.split('~');
+    let state = 17;
+    const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const prefs = [
+      ['FHD', 'HD', 'SD'],
+      ['4K', 'UHD', '1080p', 'hd'],
+      ['h.265', 'HD'],
+      ['Ü', 'sd'],
+    ];
+    for (const pref of prefs) {
+      const score = qualityScorer(pref);
+      for (let n = 0; n < 3_000; n++) {
+        let name = '';
+        for (let k = 1 + Math.floor(next() * 6); k > 0; k--) name += parts[Math.floor(next() * parts.length)];
+        expect([pref, name, score(name)]).toEqual([pref, name, byRegexes(pref, name)]);
+      }
+    }
+  });
+
+  it('orders the candidates of a channel stably by priority, quality and bandwidth, few or many', () => {
+    let state = 29;
+    const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const tags = ['FHD', 'HD', 'SD', ''];
+    for (const size of [3, 12, 40]) {
+      const sources: MergeSource[] = [3, 1, 2].map((priority) => ({
+        id: `s${priority}`,
+        priority: priority % 2,
+        accountKey: 'a',
+        entries: Array.from({ length: size }, (_, i) =>
+          e(`${priority}-${i}`, `X ${tags[Math.floor(next() * 4)]}`, {
+            epgId: 'x.uk',
+            bandwidth: next() < 0.5 ? 1 + Math.floor(next() * 3) : undefined,
+          }),
+        ),
+      }));
+      for (const hlsVariant of ['lowest', 'highest'] as const) {
+        const [ch, ...rest] = mergeSources(sources, { ...opts, hlsVariant });
+        expect(rest).toEqual([]);
+        // Expected: sources by priority (stable), entries in order, then a stable sort.
+        const ordered = [...sources].sort((a, b) => a.priority - b.priority);
+        const all = ordered.flatMap((s) =>
+          s.entries.map((x) => ({
+            id: `${s.id}:${x.streamId}`,
+            priority: s.priority,
+            quality: qualityScorer(opts.qualityPreference)(x.name),
+            bw: x.bandwidth ? (hlsVariant === 'lowest' ? x.bandwidth : -x.bandwidth) : 0,
+          })),
+        );
+        const want = all
+          .map((c, i) => ({ ...c, i }))
+          .sort((a, b) => a.priority - b.priority || b.quality - a.quality || a.bw - b.bw || a.i - b.i)
+          .map((c) => c.id);
+        expect(ch!.candidates.map(candidateId)).toEqual(want);
+      }
+    }
+  });
+
+  it('labels URLs that leave the directory of the one before, or add a query, as maskUrl does', () => {
+    const urls = [
+      'http://h/live/u/p/1.ts',
+      'http://h/live/u/p/2.ts?token=abc',
+      'http://h/live/u/p/3.ts#frag',
+      'http://h/live/u/p/sub/4.ts',
+      'http://h/live/u/p/5.ts',
+      'http://h/live/u/p/',
+      'http://h/live/u/p/6.ts',
+      'http://h/live/u/q/7.ts',
+      'http://h/live/u/p/8.ts',
+      'http://h/live/u/p//9.ts',
+    ];
+    const entries = urls.map((u, i) => e(String(i), `N${i}`, { url: u }));
+    const out = mergeSources([{ id: 'a', priority: 1, accountKey: 'a', entries }], opts);
+    expect(out.flatMap((c) => c.candidates).map((c) => [c.url, c.label])).toEqual(
+      urls.map((u) => [u, maskUrl(u)]),
+    );
+  });
+});

@@ -84,3 +84,23 @@ describe('normalizeEpgId', () => {
     ]);
   });
 });
+
+describe('ASCII fast paths next to non-ASCII chars', () => {
+  it('treat a name as non-ASCII when lower-casing a char could join it to a tag', () => {
+    // The Kelvin sign lower-cases to "k" and the dotted capital I to "i" + a combining dot.
+    const cases = [
+      '4\u212a',
+      'X 4K\u212a',
+      'HD\u0130',
+      '\u0130HD',
+      'x 8\u212a hd',
+      'sd\u00df',
+      'FHD é',
+      'é FHD',
+    ];
+    for (const name of cases) {
+      expect([name, qualityOf(name)]).toEqual([name, qualityByRegexes(name)]);
+      expect([name, normalizeName(name)]).toEqual([name, byRegexes(name)]);
+    }
+  });
+});

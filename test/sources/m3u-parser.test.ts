@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { M3uParser, parseAttributes, type M3uEntry, type M3uWarning } from '../../src/sources/m3u-parser.js';
+import {
+  M3uParser,
+  parseAttributes,
+  type M3uEntry,
+  type M3uEntryFields,
+  type M3uWarning,
+} from '../../src/sources/m3u-parser.js';
 
 function parse(
   text: string,
@@ -294,5 +300,135 @@ describe('M3uParser details', () => {
       p.end();
       expect(entries).toEqual(whole.entries);
     }
+  });
+});
+
+describe('M3uParser field handlers', () => {
+  /** What field handlers must get: the matching projection of what entry handlers get. */
+  function project(e: M3uEntry): M3uEntryFields {
+    return {
+      line: e.line,
+      title: e.title,
+      url: e.url,
+      headers: e.headers,
+      group: e.group,
+      bandwidth: e.bandwidth,
+      unsupported: e.unsupported,
+      tvgId: e.attrs['tvg-id'],
+      number: e.attrs['tvg-chno'] || e.attrs['channel-number'] || undefined,
+      logo: e.attrs['tvg-logo'] || e.attrs.logo || undefined,
+    };
+  }
+
+  function both(text: string, chunk: number): [M3uEntryFields[], M3uEntryFields[], M3uWarning[][]] {
+    const entries: M3uEntry[] = [];
+    const fields: M3uEntryFields[] = [];
+    const warnings: M3uWarning[][] = [[], []];
+    const a = new M3uParser({ entry: (e) => entries.push(e), warning: (w) => warnings[0]!.push(w) });
+    const b = new M3uParser({ fields: (f) => fields.push(f), warning: (w) => warnings[1]!.push(w) });
+    for (const p of [a, b]) {
+      for (let i = 0; i < text.length; i += chunk) p.push(text.slice(i, i + chunk));
+      p.end();
+    }
+    expect(b.header).toEqual(a.header);
+    expect(b.tvgUrls).toEqual(a.tvgUrls);
+    return [entries.map(project), fields, warnings];
+  }
+
+  it('get the well-known attributes, headers and warnings an entry handler sees', () => {
+    const text = [
+      '#EXTM3U url-tvg="http://g/1.xml" tvg-shift=2',
+      '#EXTINF:-1 tvg-id=" A.us " TVG-CHNO="7" channel-number="8" logo="http://l/a" tvg-logo="" x-y=1,A',
+      'http://h/a.m3u8|Referer=http%3A%2F%2Fr&User-Agent=P',
+      '#EXTINF:-1 channel-number="22.1" tvg-logo="http://l/b" logo="http://l/other" tvg-url="http://g/2.xml",B',
+      '#EXTVLCOPT:http-user-agent=VLC',
+      '#EXTGRP:G',
+      'http://h/b.ts',
+      '#EXTINF:-1 tvg-name="Named" http-referrer="R" user-agent="UA" group-title="",',
+      'http://h/c',
+      '#EXTINF:-1 tvg-id="D",',
+      '#KODIPROP:inputstream.adaptive.license_key=k',
+      'http://h/d.mpd',
+      '#EXTINF:-1,No URL',
+      '#EXT-X-STREAM-INF:BANDWIDTH=900',
+      'v.m3u8',
+      'plain-word',
+    ].join('\r\n');
+    for (const chunk of [text.length, 7, 1]) {
+      const [want, got, [w1, w2]] = both(text, chunk);
+      expect(want).toHaveLength(4);
+      expect(got).toEqual(want);
+      expect(w2).toEqual(w1);
+    }
+  });
+
+  it('agree with entry handlers on seeded random playlists', () => {
+    const pieces = [
+      '\n#EXTINF:-1',
+      '\n#EXTINF:-1',
+      ' tvg-id="i"',
+      ' tvg-name="n, m"',
+      ' TVG-LOGO=l',
+      ' logo="x"',
+      ' tvg-chno=""',
+      ' channel-number=3',
+      ' group-title="g"',
+      ' user-agent="u"',
+      ' origin=o',
+      ",T'",
+      ',',
+      ' "',
+      '\n',
+      '\r\n',
+      '\nhttp://h/',
+      '\nhttp://h/x\n',
+      '|Cookie=c',
+      '#EXTVLCOPT:http-referrer=r',
+      '#EXTGRP:x',
+    ];
+    let state = 3;
+    const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    let compared = 0;
+    for (let n = 0; n < 300; n++) {
+      let text = '#EXTM3U\n';
+      for (let k = Math.floor(next() * 40); k > 0; k--) text += pieces[Math.floor(next() * pieces.length)];
+      const [want, got, [w1, w2]] = both(text, 1 + Math.floor(next() * 20));
+      expect(got).toEqual(want);
+      expect(w2).toEqual(w1);
+      compared += want.length;
+    }
+    expect(compared).toBeGreaterThan(300);
+  });
+});
+
+describe('M3uParser whitespace', () => {
+  it('trims lines and #EXTINF payloads exactly as String.prototype.trim does', () => {
+    const spaces = [
+      '\u3000',
+      '\u00a0',
+      '\u2028',
+      '\ufeff',
+      '\u200a',
+      '\t',
+      '\v',
+      '\f',
+      ' ',
+      '\u0085',
+      '\u180e',
+    ];
+    const lines: string[] = ['#EXTM3U'];
+    spaces.forEach((sp, i) => {
+      lines.push(`${sp}#EXTINF:${sp}-1 tvg-id="c${i}",Title ${i}${sp}`, `${sp}http://h/${i}${sp}`);
+    });
+    const text = lines.join('\n');
+    const trimmed = text
+      .split('\n')
+      .map((l) => l.trim())
+      .map((l) => (l.startsWith('#EXTINF:') ? `#EXTINF:${l.slice(8).trim()}` : l))
+      .join('\n');
+    const a = parse(text).entries;
+    // NEL and the Mongolian vowel separator are not white space to trim(): those lines are not entries.
+    expect(a.map((e) => e.url)).toEqual(spaces.slice(0, 9).map((_, i) => `http://h/${i}`));
+    expect(a).toEqual(parse(trimmed).entries);
   });
 });

@@ -204,3 +204,76 @@ describe('stream ids and kinds', () => {
     expect(urls.map(kindOf)).toEqual(['hls', 'ts', 'hls', 'ts', 'auto', 'auto']);
   });
 });
+
+describe('large and unusual playlists', () => {
+  /** urlId as first defined: two multiplicative hashes over the UTF-16 code units, base 36. */
+  function referenceId(url: string): string {
+    let h1 = 0x811c9dc5 ^ url.length;
+    let h2 = 0x9747b28c;
+    for (let i = 0; i < url.length; i++) {
+      const c = url.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+      h2 ^= h2 >>> 15;
+    }
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 0x85ebca6b);
+    h1 ^= h1 >>> 13;
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 0xc2b2ae35);
+    h2 ^= h2 >>> 16;
+    return (h1 >>> 0).toString(36).padStart(7, '0') + (h2 >>> 0).toString(36).padStart(7, '0');
+  }
+
+  it('hashes any URL by its code units: ASCII or not, lone surrogates, longer than the byte buffer', () => {
+    const urls = [
+      'http://p.example/live/u/p/1.ts',
+      'http://xn--example/é/ü.ts',
+      'http://h/😀.m3u8',
+      'http://h/\ud800x',
+      'http://h/\u0080',
+      `http://h/${'a'.repeat(1364)}`,
+      `http://h/${'a'.repeat(5000)}`,
+      `http://h/${'é'.repeat(700)}`,
+    ];
+    expect(urls.map(urlId)).toEqual(urls.map(referenceId));
+  });
+
+  it('drops repeated URLs among thousands of entries, first one kept', async () => {
+    const lines = ['#EXTM3U'];
+    for (let i = 0; i < 6_000; i++) lines.push(`#EXTINF:-1,N${i}`, `http://s/${i % 5_000}.ts`);
+    const f = path.join(tmp, 'repeats.m3u');
+    await writeFile(f, lines.join('\n'));
+    const snap = await readM3uSource(def({ file: f }));
+    expect(snap.entries).toHaveLength(5_000);
+    expect(snap.skipped).toBe(1_000);
+    expect(snap.entries.map((e) => e.name)).toEqual(Array.from({ length: 5_000 }, (_, i) => `N${i}`));
+    expect(snap.entries.map((e) => e.streamId)).toEqual(snap.entries.map((e) => referenceId(e.url)));
+  });
+
+  it('decodes UTF-8 split across reads, a BOM and bad bytes as a streaming TextDecoder does', async () => {
+    // Titles with 2-, 3- and 4-byte characters, enough of them that some straddle a read boundary.
+    const parts: Buffer[] = [Buffer.from('\uFEFF#EXTM3U\n')];
+    for (let i = 0; i < 12_000; i++) {
+      parts.push(Buffer.from(`#EXTINF:-1,Ch ${i} é€😀 ${'ü'.repeat(i % 7)}`));
+      // Now and then a bad byte or a cut-off sequence inside a title.
+      if (i % 997 === 0) parts.push(Buffer.from([0xff, 0xe2, 0x82, 0x41]));
+      parts.push(Buffer.from(`\nhttp://s/${i}.ts\n`));
+    }
+    const bytes = Buffer.concat(parts);
+    // Some read (256 KB) boundary falls inside a character: a continuation byte right after it.
+    const boundaries = Array.from(
+      { length: Math.floor(bytes.length / 262_144) },
+      (_, k) => (k + 1) * 262_144,
+    );
+    expect(boundaries.some((b) => (bytes[b]! & 0xc0) === 0x80)).toBe(true);
+    const f = path.join(tmp, 'utf8.m3u');
+    await writeFile(f, bytes);
+    const snap = await readM3uSource(def({ file: f }));
+    const text = new TextDecoder('utf-8').decode(bytes);
+    const titles = text
+      .split('\n')
+      .filter((l) => l.startsWith('#EXTINF:-1,'))
+      .map((l) => l.slice('#EXTINF:-1,'.length).trim());
+    expect(titles).toHaveLength(12_000);
+    expect(snap.entries.map((e) => e.name)).toEqual(titles);
+  });
+});
