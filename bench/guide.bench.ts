@@ -8,7 +8,7 @@
 import { fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, utimes } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -201,6 +201,16 @@ async function child(dir: string, from: number, send: (row: BenchRow) => void): 
   const parseCpuS = cpuSeconds(cpu);
   const raw = { name: 'raw file read', value: rawMBs };
 
+  // A scheduled refresh runs in a process that has refreshed before (compiled code): the same
+  // file again, touched so it is read again rather than taken from its spool.
+  const later = new Date();
+  await utimes(file, later, later);
+  t0 = performance.now();
+  cpu = process.cpuUsage();
+  await svc.refresh();
+  const warmS = (performance.now() - t0) / 1000;
+  const warmCpuS = cpuSeconds(cpu);
+
   send({
     bench: NAME,
     metric: 'refresh throughput (read+match+write, wall)',
@@ -209,6 +219,13 @@ async function child(dir: string, from: number, send: (row: BenchRow) => void): 
     baseline: raw,
     target: '≥ 50 MB/s',
     pass: mb / refreshS >= 50,
+  });
+  send({
+    bench: NAME,
+    metric: `second refresh, same process (read+match+write, wall; CPU ${warmCpuS.toFixed(1)} s)`,
+    value: mb / warmS,
+    unit: 'MB/s',
+    baseline: raw,
   });
   send({
     bench: NAME,

@@ -147,8 +147,17 @@ class GapFiller {
     const min = this.opts.fillGapsMinutes * 60_000;
     if (from < 0 || min <= 0 || to - from < min) return;
     this.body ??= dummyBody(this.name);
+    const idClose = this.id + PROGRAMME_TAG.close;
+    // In pieces, like spooled programmes: a week of holes is a few hundred thousand of them.
     for (const s of gapSlots(Math.max(from, this.opts.window.from), to, this.opts.dummyBlockMinutes)) {
-      this.w.put(programmeLine(s.start, s.stop, this.id, this.body));
+      this.w.put(PROGRAMME_TAG.open);
+      this.w.put(formatXmltvTime(s.start));
+      this.w.put(PROGRAMME_TAG.stop);
+      this.w.put(formatXmltvTime(s.stop));
+      this.w.put(PROGRAMME_TAG.channel);
+      this.w.put(idClose);
+      this.w.put(this.body);
+      this.w.put(PROGRAMME_END);
     }
   }
 }
