@@ -15,19 +15,25 @@ export interface SpoolRecords {
   readonly bodyEnd: Uint32Array;
 }
 
-/** One channel's segments, read back to back into one buffer. */
-export async function readSpoolBytes(fh: FileHandle, entry: SpoolEntry): Promise<Buffer> {
-  const segs = entry.segs;
+/** Bytes of a spool entry. */
+export function spoolSize(entry: SpoolEntry): number {
   let total = 0;
-  for (let i = 1; i < segs.length; i += 2) total += segs[i] as number;
-  const buf = Buffer.allocUnsafe(total);
+  for (let i = 1; i < entry.segs.length; i += 2) total += entry.segs[i] as number;
+  return total;
+}
+
+/** One channel's segments, read back to back into one buffer (`into`, when it is large enough). */
+export async function readSpoolBytes(fh: FileHandle, entry: SpoolEntry, into?: Buffer): Promise<Buffer> {
+  const segs = entry.segs;
+  const total = spoolSize(entry);
+  const buf = into && into.length >= total ? into : Buffer.allocUnsafe(total);
   let at = 0;
   for (let i = 0; i < segs.length; i += 2) {
     const len = segs[i + 1] as number;
     const { bytesRead } = await fh.read(buf, at, len, segs[i] as number);
     at += bytesRead;
   }
-  return at === total ? buf : buf.subarray(0, at);
+  return at === buf.length ? buf : buf.subarray(0, at);
 }
 
 const TAB = 9;
@@ -127,14 +133,30 @@ export class SpoolReader {
   private scheduled = 0;
   /** First channel of the run read last. */
   private lastRun = -1;
+  /**
+   * Buffers of the runs started and not yet left (by first channel): a run's buffer is reused
+   * once the caller takes a channel past it. Reading a 450 MB guide into fresh buffers left tens
+   * of MB of dead external memory waiting for a GC at any time (peak RSS).
+   */
+  private readonly runBufs = new Map<number, { end: number; buf: Buffer }>();
+  private readonly spare: Buffer[] = [];
 
   constructor(
     private readonly refs: readonly (SpoolRef | undefined)[],
     private readonly spoolFile: (inputId: string) => string,
   ) {}
 
-  /** The spool bytes of `refs[n]`; call in increasing `n`. */
+  /**
+   * The spool bytes of `refs[n]`; call in increasing `n`. The bytes stay valid until the next
+   * call (their buffer may then be reused for a later read).
+   */
   take(n: number): Promise<Buffer> {
+    // Runs wholly before `n` are done with: their buffers go back to the spare list.
+    for (const [first, r] of this.runBufs) {
+      if (r.end > n || first > n) continue;
+      this.runBufs.delete(first);
+      if (r.buf.length === RUN_BYTES && this.spare.length < 2) this.spare.push(r.buf);
+    }
     if (!this.pending.has(n)) this.startRun(n);
     const cur = this.pending.get(n) as Promise<Buffer>;
     this.pending.delete(n);
@@ -177,17 +199,18 @@ export class SpoolReader {
     this.lastRun = n;
     const fh = this.file(first.inputId);
     if (members.length === 1) {
+      const buf = this.buffer(spoolSize(first.entry), n, end);
       this.keep(
         n,
-        fh.then((f) => readSpoolBytes(f, first.entry)),
+        fh.then((f) => readSpoolBytes(f, first.entry, buf)),
       );
       return;
     }
     const from = segs[0] as number;
     const last = (this.refs[members[members.length - 1] as number] as SpoolRef).entry.segs;
-    const all = fh.then((f) =>
-      readSpoolBytes(f, { count: 0, segs: [from, (last[0] as number) + (last[1] as number) - from] }),
-    );
+    const span: SpoolEntry = { count: 0, segs: [from, (last[0] as number) + (last[1] as number) - from] };
+    const buf = this.buffer(spoolSize(span), n, end);
+    const all = fh.then((f) => readSpoolBytes(f, span, buf));
     for (const m of members) {
       const s = (this.refs[m] as SpoolRef).entry.segs;
       const at = (s[0] as number) - from;
@@ -196,6 +219,14 @@ export class SpoolReader {
         all.then((b) => b.subarray(at, Math.min(b.length, at + (s[1] as number)))),
       );
     }
+  }
+
+  /** A buffer for the run [first, end) of `size` bytes: a spare one when it fits. */
+  private buffer(size: number, first: number, end: number): Buffer | undefined {
+    if (size > RUN_BYTES) return undefined; // one large channel: its own buffer, not kept
+    const buf = this.spare.pop() ?? Buffer.allocUnsafeSlow(RUN_BYTES);
+    this.runBufs.set(first, { end, buf });
+    return buf;
   }
 
   /** Awaited by take() or close(); never an unhandled rejection meanwhile. */
