@@ -212,12 +212,20 @@ export const SETTINGS = {
   webhooks: webhooks('Webhooks: a list of {url, events, secret?}; on the CLI and in env, as JSON.'),
   integrations: {
     tvheadend: {
-      url: str('', 'TVHeadend URL to notify/sync; empty = off.', { ...HTTP_URL, secret: true }),
-      intervalMs: int(30_000, 1000, MS_DAY, 'TVHeadend sync interval.'),
+      url: str(
+        '',
+        'TVHeadend base URL (`http://user:pass@host:9981`), polled for its subscriptions so tuners it stopped watching are released (Basic or Digest login); empty = off.',
+        { ...HTTP_URL, secret: true },
+      ),
+      intervalMs: int(30_000, 1000, MS_DAY, 'TVHeadend poll interval (ms).'),
     },
     channelsDvr: {
-      url: str('', 'Channels DVR URL to notify/sync; empty = off.', { ...HTTP_URL, secret: true }),
-      intervalMs: int(30_000, 1000, MS_DAY, 'Channels DVR sync interval.'),
+      url: str(
+        '',
+        'Channels DVR base URL (`http://host:8089`), polled for its activity so tuners it stopped watching are released; empty = off.',
+        { ...HTTP_URL, secret: true },
+      ),
+      intervalMs: int(30_000, 1000, MS_DAY, 'Channels DVR poll interval (ms).'),
     },
   },
   native: {

@@ -1,11 +1,13 @@
 // Optional pollers that release tuners nobody watches any more: TVHeadend and Channels DVR sometimes keep
 // an HTTP stream open after the viewer stopped. Every poll reads the media server's activity; a session
 // that server was fed and that is missing from its activity for two polls in a row is killed.
-// Off unless a URL is configured. Credentials in the URL (http://user:pass@host) are sent as HTTP Basic.
+// Off unless a URL is configured. Credentials in the URL (http://user:pass@host) are sent as HTTP Basic,
+// or as Digest once the server asks for it (TVHeadend's default).
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Logger } from '../log.js';
 import { maskUrl, registerSecret } from '../util/redact.js';
+import { digestAuthorization, parseDigestChallenge, type DigestChallenge } from './digest.js';
 import type { SessionView } from '../api/ports.js';
 import {
   IdleReleaser,
@@ -54,15 +56,23 @@ const CHANNELS: Kind = { name: 'channels-dvr', path: '/dvr', parse: parseChannel
 const plain = (a: string): string => (a.startsWith('::ffff:') ? a.slice(7) : a);
 
 /** Split `http://user:pass@host/x` into a credential-free URL and a Basic authorization header. */
-export function splitCredentials(raw: string): { url: URL; authorization?: string } {
+export function splitCredentials(raw: string): {
+  url: URL;
+  authorization?: string;
+  credentials?: { username: string; password: string };
+} {
   const url = new URL(raw);
   if (!url.username && !url.password) return { url };
-  const user = decodeURIComponent(url.username);
-  const pass = decodeURIComponent(url.password);
-  registerSecret(pass);
+  const username = decodeURIComponent(url.username);
+  const password = decodeURIComponent(url.password);
+  registerSecret(password);
   url.username = '';
   url.password = '';
-  return { url, authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` };
+  return {
+    url,
+    authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`,
+    credentials: { username, password },
+  };
 }
 
 function startOne(
@@ -73,7 +83,10 @@ function startOne(
   opts: PollerOptions,
   signal: AbortSignal,
 ): () => void {
-  const { url, authorization } = splitCredentials(cfg.url);
+  const { url, authorization, credentials } = splitCredentials(cfg.url);
+  // Once the server asked for Digest, every poll answers its challenge (and Basic is never sent again).
+  let challenge: DigestChallenge | undefined;
+  let uses = 0;
   const endpoint = new URL(kind.path.replace(/^\//, ''), url.href.endsWith('/') ? url.href : `${url.href}/`);
   const shown = maskUrl(cfg.url);
   let addresses: Set<string> | undefined = cfg.clientAddresses
@@ -92,10 +105,30 @@ function startOne(
         ? new Set([host])
         : new Set((await lookup(host, { all: true })).map((a) => a.address));
     }
-    const res = await fetch(endpoint, {
-      headers: { accept: 'application/json', ...(authorization ? { authorization } : {}) },
-      signal: AbortSignal.any([signal, AbortSignal.timeout(opts.timeoutMs ?? 5000)]),
-    });
+    const auth = (): string | undefined =>
+      challenge && credentials
+        ? digestAuthorization(challenge, {
+            ...credentials,
+            method: 'GET',
+            uri: endpoint.pathname + endpoint.search,
+            count: ++uses,
+          })
+        : authorization;
+    const get = (header: string | undefined): Promise<Response> =>
+      fetch(endpoint, {
+        headers: { accept: 'application/json', ...(header ? { authorization: header } : {}) },
+        signal: AbortSignal.any([signal, AbortSignal.timeout(opts.timeoutMs ?? 5000)]),
+      });
+    let res = await get(auth());
+    const asked =
+      res.status === 401 && credentials && parseDigestChallenge(res.headers.get('www-authenticate'));
+    if (asked) {
+      // A first Digest challenge, or a new nonce (stale): answer it once.
+      await res.body?.cancel().catch(() => undefined);
+      challenge = asked;
+      uses = 0;
+      res = await get(auth());
+    }
     if (!res.ok) {
       await res.body?.cancel().catch(() => undefined);
       throw new Error(`HTTP ${res.status}`);
