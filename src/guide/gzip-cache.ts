@@ -20,7 +20,10 @@ export class GzipCache {
 
   /** Stream the open guide `fh` compressed to `out` (ended); `fh` is closed. */
   async serve(fh: FileHandle, out: Writable): Promise<void> {
-    const st = await fh.stat();
+    const st = await fh.stat().catch(async (err: unknown) => {
+      await fh.close();
+      throw err;
+    });
     const cached = `${this.file}.${Math.round(st.mtimeMs)}-${st.size}.gz`;
     const gz = await open(cached, 'r').catch(() => undefined);
     if (gz) {
@@ -43,7 +46,12 @@ export class GzipCache {
 
   private async compressAndKeep(src: NodeJS.ReadableStream, out: Writable, cached: string): Promise<void> {
     const tmp = `${cached}.tmp`;
-    const file = await open(tmp, 'w');
+    const file = await open(tmp, 'w').catch(() => undefined);
+    if (!file) {
+      // Nowhere to keep it (a read-only cache folder): this request still gets its guide.
+      await pipeline(src, createGzip(), out);
+      return;
+    }
     let kept = false;
     try {
       const gzip = createGzip();
