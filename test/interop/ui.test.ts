@@ -326,6 +326,47 @@ describe('a new user in chromium, against the real service and a fake provider',
     await shot('channels');
   });
 
+  it('splits a stream out into a channel of its own, then merges the two back', async () => {
+    await openPage('channels', '#channel-list');
+    const rows = () =>
+      page.$$eval('#channel-list tbody tr', (trs) =>
+        trs.map((tr) => ({
+          name: (tr.querySelector('input[aria-label="Name"]') as { value?: string } | null)?.value,
+          streams: [...tr.querySelectorAll('ul.streams .mono')].map((e) => e.textContent).join(','),
+        })),
+      );
+    const before = await rows();
+    const at = before.findIndex((r) => r.name === 'UK: Channel 2 HD');
+    expect(at).toBeGreaterThanOrEqual(0);
+    const row = (i: number) => page.locator('#channel-list tbody tr').nth(i);
+    await row(at).locator('ul.streams li:has(.mono:text-is("backup")) button.split').click();
+    const splitToast = page.locator('.toast:has-text("Split backup out of UK: Channel 2 HD")');
+    await splitToast.waitFor();
+    // The toast names the new channel's number.
+    expect(await splitToast.textContent()).toMatch(/: channel \d+$/);
+    // One channel more: the backup stream alone, the original keeps the preferred one.
+    await expect.poll(rows, { timeout: 10_000 }).toHaveLength(CHANNELS + 1);
+    const split = await rows();
+    expect(
+      split
+        .filter((r) => r.name === 'UK: Channel 2 HD')
+        .map((r) => r.streams)
+        .sort(),
+    ).toEqual(['acme', 'backup']);
+    await shot('channels-split');
+
+    // Tick the original first (it keeps its number), then the split-off one, and merge.
+    const original = split.findIndex((r) => r.name === 'UK: Channel 2 HD' && r.streams === 'acme');
+    const other = split.findIndex((r) => r.name === 'UK: Channel 2 HD' && r.streams === 'backup');
+    await row(original).locator('input.pick').check();
+    await row(other).locator('input.pick').check();
+    await page.click('#merge-channels');
+    const mergeToast = page.locator('.toast:has-text("Merged 2 channels into")');
+    await mergeToast.waitFor();
+    expect(await mergeToast.textContent()).toMatch(/into \d+ UK: Channel 2 HD$/);
+    await expect.poll(rows, { timeout: 10_000 }).toEqual(before);
+  });
+
   it('plays a channel, shows the session live, and fails over from the dashboard while it keeps playing', async () => {
     const list = (await (await fetch(`${svc.url}/lineup.json`)).json()) as {
       GuideNumber: string;

@@ -549,10 +549,30 @@ async function channels(root, onLive) {
   const onlyDisabled = h('input', { type: 'checkbox' });
   const list = h('div', { id: 'channel-list' });
   const count = h('span', { class: 'muted' });
+  // Channels ticked for merging, in the order they were ticked: the first one keeps its number.
+  let picked = [];
+  const mergeButton = h(
+    'button',
+    {
+      type: 'button',
+      id: 'merge-channels',
+      disabled: true,
+      title: 'Merge the ticked channels into the first one ticked (it keeps its number)',
+      onclick: async () => {
+        const r = await act(() => api('POST', '/channels/merge', { keys: picked }));
+        if (!r) return;
+        toast(`Merged ${picked.length} channels into ${r.result?.guideNumber} ${r.result?.name}`);
+        picked = [];
+        await render();
+      },
+    },
+    'Merge ticked',
+  );
+  const pickedChanged = () => (mergeButton.disabled = picked.length < 2);
   root.append(
     section(
       'Channels',
-      h('div', { class: 'row' }, search, h('label', {}, onlyDisabled, ' disabled only'), count),
+      h('div', { class: 'row' }, search, h('label', {}, onlyDisabled, ' disabled only'), mergeButton, count),
       list,
     ),
   );
@@ -562,10 +582,22 @@ async function channels(root, onLive) {
     if (onlyDisabled.checked) q.set('enabled', 'false');
     const r = await api('GET', `/channels?${q}`);
     dirty = false;
+    picked = picked.filter((k) => r.channels.some((c) => c.key === k));
+    pickedChanged();
     count.textContent = `${r.total} channels${r.total > 200 ? ' (first 200 shown)' : ''}`;
     list.replaceChildren(
-      table(['Number', 'Name', 'On', 'Streams (failover order)', 'Guide id', ''], r.channels.map(row)),
+      table(['', 'Number', 'Name', 'On', 'Streams (failover order)', 'Guide id', ''], r.channels.map(row)),
     );
+  }
+
+  /** Move one stream of `c` into a channel of its own (which gets the next free number). */
+  async function splitOut(c, k) {
+    const r = await act(() =>
+      api('POST', `/channels/${encodeURIComponent(c.key)}/split`, { candidateIds: [k.id] }),
+    );
+    if (!r) return;
+    toast(`Split ${k.sourceId} out of ${c.name}: channel ${r.result?.guideNumber}`);
+    await render();
   }
 
   function row(c) {
@@ -599,6 +631,19 @@ async function channels(root, onLive) {
             h('span', { class: 'mono' }, k.sourceId),
             ' ',
             k.name,
+            ' ',
+            c.candidates.length > 1
+              ? h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'split',
+                    title: 'Move this stream into a channel of its own',
+                    onclick: () => splitOut(c, k),
+                  },
+                  'Split',
+                )
+              : null,
           );
         }),
       );
@@ -617,9 +662,20 @@ async function channels(root, onLive) {
       );
       if (r) Object.assign(c, r);
     };
+    const pick = h('input', {
+      type: 'checkbox',
+      class: 'pick',
+      'aria-label': 'Tick to merge',
+      checked: picked.includes(c.key),
+      onchange: () => {
+        picked = pick.checked ? [...picked, c.key] : picked.filter((k) => k !== c.key);
+        pickedChanged();
+      },
+    });
     return h(
       'tr',
       { 'data-channel': c.key },
+      h('td', {}, pick),
       h('td', {}, num),
       h('td', {}, name),
       h('td', {}, on),
