@@ -127,6 +127,19 @@ export function arrange(lines: readonly SpoolLine[], window: Window): SpoolLine[
 }
 
 /**
+ * A `<programme>` start tag in pieces, with no string built per programme (hundreds of
+ * thousands per guide). `idClose`: the escaped channel id followed by the tag's close.
+ */
+function putStartTag(w: BufferedWriter, start: number, stop: number, idClose: string): void {
+  w.put(PROGRAMME_TAG.open);
+  w.put(formatXmltvTime(start));
+  w.put(PROGRAMME_TAG.stop);
+  w.put(formatXmltvTime(stop));
+  w.put(PROGRAMME_TAG.channel);
+  w.put(idClose);
+}
+
+/**
  * Placeholder blocks in the holes of one channel's guide: a short guide (a panel's short EPG, a
  * provider sending two days) otherwise leaves the rest of the week empty, and Plex cannot
  * schedule recordings there. Holes before the first programme are left alone (that is the past,
@@ -138,7 +151,8 @@ class GapFiller {
   constructor(
     private readonly w: BufferedWriter,
     private readonly name: string,
-    private readonly id: string,
+    /** As `putStartTag` takes it. */
+    private readonly idClose: string,
     private readonly opts: WriteOptions,
   ) {}
 
@@ -147,15 +161,8 @@ class GapFiller {
     const min = this.opts.fillGapsMinutes * 60_000;
     if (from < 0 || min <= 0 || to - from < min) return;
     this.body ??= dummyBody(this.name);
-    const idClose = this.id + PROGRAMME_TAG.close;
-    // In pieces, like spooled programmes: a week of holes is a few hundred thousand of them.
     for (const s of gapSlots(Math.max(from, this.opts.window.from), to, this.opts.dummyBlockMinutes)) {
-      this.w.put(PROGRAMME_TAG.open);
-      this.w.put(formatXmltvTime(s.start));
-      this.w.put(PROGRAMME_TAG.stop);
-      this.w.put(formatXmltvTime(s.stop));
-      this.w.put(PROGRAMME_TAG.channel);
-      this.w.put(idClose);
+      putStartTag(this.w, s.start, s.stop, this.idClose);
       this.w.put(this.body);
       this.w.put(PROGRAMME_END);
     }
@@ -197,22 +204,17 @@ export async function writeGuide(
       const s = p.source;
       // Escaped once per channel.
       const id = escapeText(p.outId);
+      const idClose = id + PROGRAMME_TAG.close;
       let written = 0;
       if (s.type === 'spool') {
         const rec = parseSpoolRecords(await spool.take(n), s.entry.count);
         const { order, stops } = arrangeTimes(rec.count, rec.starts, rec.stops, opts.window);
-        // The start tag in pieces (no string built per programme), the body as the spooled bytes.
-        const idClose = id + PROGRAMME_TAG.close;
-        const gaps = new GapFiller(w, p.channel.name, id, opts);
+        // The body goes out as the spooled bytes.
+        const gaps = new GapFiller(w, p.channel.name, idClose, opts);
         for (let k = 0; k < order.length; k++) {
           const i = order[k] as number;
           gaps.fill(k ? (stops[k - 1] as number) : -1, rec.starts[i] as number);
-          w.put(PROGRAMME_TAG.open);
-          w.put(formatXmltvTime(rec.starts[i] as number));
-          w.put(PROGRAMME_TAG.stop);
-          w.put(formatXmltvTime(stops[k] as number));
-          w.put(PROGRAMME_TAG.channel);
-          w.put(idClose);
+          putStartTag(w, rec.starts[i] as number, stops[k] as number, idClose);
           w.putBytes(rec.data, rec.bodyStart[i] as number, rec.bodyEnd[i] as number);
           w.put(PROGRAMME_END);
         }
@@ -228,7 +230,7 @@ export async function writeGuide(
             body,
           }));
         }
-        const gaps = s.type === 'lines' ? new GapFiller(w, p.channel.name, id, opts) : undefined;
+        const gaps = s.type === 'lines' ? new GapFiller(w, p.channel.name, idClose, opts) : undefined;
         for (let k = 0; k < lines.length; k++) {
           const l = lines[k] as SpoolLine;
           gaps?.fill(k ? (lines[k - 1] as SpoolLine).stop : -1, l.start);

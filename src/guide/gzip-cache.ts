@@ -2,8 +2,7 @@
 // beside the guide: compressing a 450 MB guide costs seconds of CPU, once per build rather than
 // once per request. The cache file is named after the guide's mtime and size, so a guide rebuilt
 // while it is being compressed never gets the old guide's compressed copy.
-import { readdir, rename, rm, type FileHandle } from 'node:fs/promises';
-import { open } from 'node:fs/promises';
+import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';

@@ -37,8 +37,8 @@ export function parseTimeShifts(entries: readonly string[]): Map<string, number>
   const out = new Map<string, number>();
   for (const e of entries) {
     const eq = e.lastIndexOf('=');
-    const minutes = Number(e.slice(eq + 1));
-    if (eq > 0 && /^[+-]?\d{1,4}$/.test(e.slice(eq + 1))) out.set(e.slice(0, eq), minutes);
+    const minutes = e.slice(eq + 1);
+    if (eq > 0 && /^[+-]?\d{1,4}$/.test(minutes)) out.set(e.slice(0, eq), Number(minutes));
   }
   return out;
 }

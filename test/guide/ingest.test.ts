@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cutAfter, ingestXmltv, processBatch } from '../../src/guide/ingest.js';
+import { cutAfter, ingestXmltv, processBatch, type IngestOptions } from '../../src/guide/ingest.js';
 import { SpoolWriter, readSpoolLines, type SpoolEntry } from '../../src/guide/spool.js';
 import { readXmltv, type ReadReport } from '../../src/guide/xmltv-reader.js';
 import type { GuideChannel } from '../../src/guide/types.js';
@@ -69,21 +69,31 @@ function chunks(buf: Buffer, size = 64 * 1024): Buffer[] {
   return out;
 }
 
+/** `ingestXmltv` of `doc` arriving in `size`-byte chunks, into a spool named `name` (inline by default). */
+function ingested(
+  name: string,
+  doc: Buffer,
+  size?: number,
+  opts: Partial<IngestOptions> = {},
+): ReturnType<typeof spoolOf> {
+  return spoolOf(name, (w) =>
+    ingestXmltv(
+      (async function* () {
+        yield* chunks(doc, size);
+      })(),
+      w,
+      { window: WINDOW, timeShiftMinutes: 0, workers: 0, ...opts },
+    ),
+  );
+}
+
 describe('ingestXmltv', () => {
   const xml = Buffer.from(bigGuide(40, 120));
 
   it('cuts a large input into batches with the same result as a single pass', async () => {
     expect(xml.length).toBeGreaterThan(1.5 * (1 << 20)); // at least two batches
     const single = await spoolOf('single', (w) => readXmltv(chunks(xml), w));
-    const batched = await spoolOf('batched', (w) =>
-      ingestXmltv(
-        (async function* () {
-          yield* chunks(xml);
-        })(),
-        w,
-        { window: WINDOW, timeShiftMinutes: 0, workers: 0 },
-      ),
-    );
+    const batched = await ingested('batched', xml);
     expect(batched.report).toMatchObject({ complete: true, channels: 40, programmes: 4800, problemCount: 0 });
     expect(batched.written).toBe(4800);
     expect(batched.lines).toEqual(single.lines);
@@ -97,15 +107,7 @@ describe('ingestXmltv', () => {
     const single = await spoolOf('long-single', (w) => readXmltv(chunks(doc), w));
     expect(single.report).toMatchObject({ complete: true, programmes: 601 });
     for (const size of [1000, 300 * 1024]) {
-      const batched = await spoolOf(`long-${size}`, (w) =>
-        ingestXmltv(
-          (async function* () {
-            yield* chunks(doc, size);
-          })(),
-          w,
-          { window: WINDOW, timeShiftMinutes: 0, workers: 0 },
-        ),
-      );
+      const batched = await ingested(`long-${size}`, doc, size);
       expect(batched.report).toMatchObject({ complete: true, programmes: 601, problemCount: 0 });
       expect(batched.lines).toEqual(single.lines);
     }
@@ -122,15 +124,7 @@ describe('ingestXmltv', () => {
     const single = await spoolOf('chans-single', (w) => readXmltv(chunks(doc), w));
     expect(single.channels.length).toBe(6003);
     for (const size of [777, 256 * 1024]) {
-      const batched = await spoolOf(`chans-${size}`, (w) =>
-        ingestXmltv(
-          (async function* () {
-            yield* chunks(doc, size);
-          })(),
-          w,
-          { window: WINDOW, timeShiftMinutes: 0, workers: 0 },
-        ),
-      );
+      const batched = await ingested(`chans-${size}`, doc, size);
       expect(batched.report).toMatchObject({ complete: true, channels: 6003, problemCount: 0 });
       expect(batched.channels).toEqual(single.channels);
       expect(batched.lines).toEqual(single.lines);
@@ -142,15 +136,7 @@ describe('ingestXmltv', () => {
       bigGuide(10, 400, '\n').replace('UTF-8', 'ISO-8859-1').replace(/ 中文/g, ''),
       'latin1',
     );
-    const r = await spoolOf('latin', (w) =>
-      ingestXmltv(
-        (async function* () {
-          yield* chunks(gzipSync(latin));
-        })(),
-        w,
-        { window: WINDOW, timeShiftMinutes: 0, workers: 0 },
-      ),
-    );
+    const r = await ingested('latin', gzipSync(latin));
     expect(r.report).toMatchObject({
       complete: true,
       compression: 'gzip',
@@ -162,15 +148,7 @@ describe('ingestXmltv', () => {
 
   it('keeps the batches before a truncation and reports it', async () => {
     const cut = xml.subarray(0, Math.floor(xml.length * 0.7));
-    const r = await spoolOf('cut', (w) =>
-      ingestXmltv(
-        (async function* () {
-          yield* chunks(cut);
-        })(),
-        w,
-        { window: WINDOW, timeShiftMinutes: 60, workers: 0 },
-      ),
-    );
+    const r = await ingested('cut', cut, undefined, { timeShiftMinutes: 60 });
     expect(r.report.complete).toBe(false);
     expect(r.report.problems.join()).toMatch(/truncated/);
     expect(r.written).toBeGreaterThan(2000);
@@ -183,15 +161,7 @@ describe('ingestXmltv', () => {
       Buffer.from([0xff, 0xfe]),
       Buffer.from(bigGuide(3, 5).replace('UTF-8', 'UTF-16'), 'utf16le'),
     ]);
-    const r = await spoolOf('u16', (w) =>
-      ingestXmltv(
-        (async function* () {
-          yield* chunks(u16, 100);
-        })(),
-        w,
-        { window: WINDOW, timeShiftMinutes: 0, workers: 0 },
-      ),
-    );
+    const r = await ingested('u16', u16, 100);
     expect(r.report).toMatchObject({ complete: true, programmes: 15, encoding: 'utf-16le' });
   });
 
@@ -214,15 +184,10 @@ describe('ingestXmltv', () => {
       const large = Buffer.from(bigGuide(40, 400));
       expect(large.length).toBeGreaterThan(4 * (1 << 20)); // more batches than the workers take at once
       const single = await spoolOf(`single-w${workers}`, (w) => readXmltv(chunks(large), w));
-      const threaded = await spoolOf(`threaded-w${workers}`, (w) =>
-        ingestXmltv(
-          (async function* () {
-            yield* chunks(large);
-          })(),
-          w,
-          { window: WINDOW, timeShiftMinutes: 0, workers, workerFile: pathToFileURL(workerFile) },
-        ),
-      );
+      const threaded = await ingested(`threaded-w${workers}`, large, undefined, {
+        workers,
+        workerFile: pathToFileURL(workerFile),
+      });
       expect(threaded.report).toMatchObject({ complete: true, programmes: 16_000, problemCount: 0 });
       expect(threaded.lines).toEqual(single.lines);
       expect(threaded.channels).toEqual(single.channels);

@@ -153,6 +153,17 @@ async function openPage(name: string, selector: string): Promise<void> {
   await page.waitForSelector(`[data-page="${name || 'dashboard'}"] ${selector}`);
 }
 
+/** Each row of the channels page as the admin sees it: the name input's value and the streams' sources. */
+function channelRows(): Promise<{ name?: string; streams: string }[]> {
+  // Name and number are editable inputs: read their values, not attributes.
+  return page.$$eval('#channel-list tbody tr', (trs) =>
+    trs.map((tr) => ({
+      name: (tr.querySelector('input[aria-label="Name"]') as { value?: string } | null)?.value,
+      streams: [...tr.querySelectorAll('ul.streams .mono')].map((e) => e.textContent).join(','),
+    })),
+  );
+}
+
 interface Player {
   bytes: number;
   maxGapMs: number;
@@ -309,33 +320,18 @@ describe('a new user in chromium, against the real service and a fake provider',
 
   it('lists the provider channels, each with both sources as failover candidates', async () => {
     await openPage('channels', '#channel-list');
-    // Name and number are editable inputs; read what the admin sees in them.
-    const rows = () =>
-      page.$$eval('#channel-list tbody tr', (trs) =>
-        trs.map((tr) => ({
-          name: (tr.querySelector('input[aria-label="Name"]') as { value?: string } | null)?.value,
-          streams: [...tr.querySelectorAll('ul.streams .mono')].map((e) => e.textContent).join(','),
-        })),
-      );
     // Acme first (priority 1), then the backup, for every channel the panels offer.
     const want = Array.from({ length: CHANNELS }, (_, i) => ({
       name: `UK: Channel ${i + 1} HD`,
       streams: 'acme,backup',
     }));
-    await expect.poll(rows, { timeout: 15_000 }).toEqual(want);
+    await expect.poll(channelRows, { timeout: 15_000 }).toEqual(want);
     await shot('channels');
   });
 
   it('splits a stream out into a channel of its own, then merges the two back', async () => {
     await openPage('channels', '#channel-list');
-    const rows = () =>
-      page.$$eval('#channel-list tbody tr', (trs) =>
-        trs.map((tr) => ({
-          name: (tr.querySelector('input[aria-label="Name"]') as { value?: string } | null)?.value,
-          streams: [...tr.querySelectorAll('ul.streams .mono')].map((e) => e.textContent).join(','),
-        })),
-      );
-    const before = await rows();
+    const before = await channelRows();
     const at = before.findIndex((r) => r.name === 'UK: Channel 2 HD');
     expect(at).toBeGreaterThanOrEqual(0);
     const row = (i: number) => page.locator('#channel-list tbody tr').nth(i);
@@ -345,8 +341,8 @@ describe('a new user in chromium, against the real service and a fake provider',
     // The toast names the new channel's number.
     expect(await splitToast.textContent()).toMatch(/: channel \d+$/);
     // One channel more: the backup stream alone, the original keeps the preferred one.
-    await expect.poll(rows, { timeout: 10_000 }).toHaveLength(CHANNELS + 1);
-    const split = await rows();
+    await expect.poll(channelRows, { timeout: 10_000 }).toHaveLength(CHANNELS + 1);
+    const split = await channelRows();
     expect(
       split
         .filter((r) => r.name === 'UK: Channel 2 HD')
@@ -364,7 +360,7 @@ describe('a new user in chromium, against the real service and a fake provider',
     const mergeToast = page.locator('.toast:has-text("Merged 2 channels into")');
     await mergeToast.waitFor();
     expect(await mergeToast.textContent()).toMatch(/into \d+ UK: Channel 2 HD$/);
-    await expect.poll(rows, { timeout: 10_000 }).toEqual(before);
+    await expect.poll(channelRows, { timeout: 10_000 }).toEqual(before);
   });
 
   it('plays a channel, shows the session live, and fails over from the dashboard while it keeps playing', async () => {
