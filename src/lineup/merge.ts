@@ -281,7 +281,8 @@ function stableSort<T>(list: T[], compare: (a: T, b: T) => number): void {
 /**
  * `maskUrl` for many URLs that share a prefix (one provider, one account): the directory part is
  * masked once per distinct directory, the last path segment on its own. Credentials sit in the
- * authority, the path directories or the query, so URLs with a query or fragment take the full path.
+ * authority, the path directories, the query or `&key=value` / `user:pass@` text, so a URL whose
+ * last segment is not plain (see `plainSegment`) takes the full path.
  */
 function labeller(): (url: string) => string {
   const dirs = new Map<string, string>();
@@ -296,7 +297,13 @@ function labeller(): (url: string) => string {
     if (n > 0 && url.length > n && plainSegment(url, n) && url.slice(0, n) === lastDir)
       return lastMasked + redact(url.slice(n));
     const slash = url.lastIndexOf('/');
-    if (slash < 0 || url.includes('?') || url.includes('#') || url.indexOf('//') + 1 >= slash)
+    if (
+      slash < 0 ||
+      url.includes('?') ||
+      url.includes('#') ||
+      url.indexOf('//') + 1 >= slash ||
+      !plainSegment(url, slash + 1)
+    )
       return maskUrl(url);
     const dir = url.slice(0, slash + 1);
     let masked = dirs.get(dir);
@@ -307,11 +314,14 @@ function labeller(): (url: string) => string {
   };
 }
 
-/** `url` from `at` on has no `/`, `?` or `#`. */
+/**
+ * `url` from `at` on has none of the characters `maskUrl`'s patterns start or end on there:
+ * `/`, `?`, `#`, `&` (a `&password=` pair without a query) and `@` (a `user:pass@`).
+ */
 function plainSegment(url: string, at: number): boolean {
   for (let i = at; i < url.length; i++) {
     const c = url.charCodeAt(i);
-    if (c === 47 || c === 63 || c === 35) return false;
+    if (c === 47 || c === 63 || c === 35 || c === 38 || c === 64) return false;
   }
   return true;
 }

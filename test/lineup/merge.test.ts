@@ -261,6 +261,23 @@ describe('quality scores and candidate order at scale', () => {
     }
   });
 
+  it('labels key=value pairs and user:pass@ in the last segment as maskUrl does (no password shown)', () => {
+    const urls = [
+      'http://h/live/u/p/1.ts',
+      'http://h/live/u/p/2.ts&password=hunter2',
+      'http://h/live/u/p/3.ts',
+      'http://h/x/stream&token=t0ken5',
+      'http://h/x/4.ts',
+      'http://h//bob:hunter2@cdn/5.ts',
+      'http://h//6.ts',
+    ];
+    const entries = urls.map((u, i) => e(String(i), `N${i}`, { url: u }));
+    const out = mergeSources([{ id: 'a', priority: 1, accountKey: 'a', entries }], opts);
+    const labels = out.flatMap((c) => c.candidates).map((c) => [c.url, c.label]);
+    expect(labels).toEqual(urls.map((u) => [u, maskUrl(u)]));
+    expect(JSON.stringify(labels.map(([, l]) => l))).not.toMatch(/hunter2|t0ken5/);
+  });
+
   it('labels URLs that leave the directory of the one before, or add a query, as maskUrl does', () => {
     const urls = [
       'http://h/live/u/p/1.ts',
