@@ -17,7 +17,8 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../src/log.js';
 import type { Channel, GuideInput, Lineup } from '../src/model.js';
-import { GuideService } from '../src/guide/service.js';
+import { GuideService, type GuideServiceOptions } from '../src/guide/service.js';
+import { workerCount } from '../src/guide/ingest.js';
 import { readXmltv } from '../src/guide/xmltv-reader.js';
 import type { Bench, BenchRow } from './types.js';
 
@@ -136,7 +137,7 @@ async function child(dir: string, from: number, send: (row: BenchRow) => void): 
       candidates: [],
     })),
   );
-  const svc = new GuideService({
+  const opts: GuideServiceOptions = {
     lineup,
     epgDir,
     cacheDir: path.join(dir, 'cache'),
@@ -150,7 +151,9 @@ async function child(dir: string, from: number, send: (row: BenchRow) => void): 
     urls: [],
     refreshIntervalMs: 24 * 3600_000,
     shortEpgConcurrency: 1,
-  });
+  };
+  const svc = new GuideService(opts);
+  const workers = workerCount();
 
   // The refresh runs first, in a fresh process, so its peak RSS is its own.
   global.gc?.();
@@ -211,9 +214,18 @@ async function child(dir: string, from: number, send: (row: BenchRow) => void): 
   const warmS = (performance.now() - t0) / 1000;
   const warmCpuS = cpuSeconds(cpu);
 
+  // The same refresh with no worker thread: what one core does alone.
+  const single = new GuideService({ ...opts, cacheDir: path.join(dir, 'cache-single'), ingestWorkers: 0 });
+  t0 = performance.now();
+  cpu = process.cpuUsage();
+  await single.refresh();
+  const singleS = (performance.now() - t0) / 1000;
+  const singleCpuS = cpuSeconds(cpu);
+  await single.stop();
+
   send({
     bench: NAME,
-    metric: 'refresh throughput (read+match+write, wall)',
+    metric: `refresh throughput (read+match+write, wall; ${workers} ingest worker thread(s) beside the main one)`,
     value: mb / refreshS,
     unit: 'MB/s',
     baseline: raw,
@@ -224,6 +236,13 @@ async function child(dir: string, from: number, send: (row: BenchRow) => void): 
     bench: NAME,
     metric: `second refresh, same process (read+match+write, wall; CPU ${warmCpuS.toFixed(1)} s)`,
     value: mb / warmS,
+    unit: 'MB/s',
+    baseline: raw,
+  });
+  send({
+    bench: NAME,
+    metric: `refresh on one thread, no worker (read+match+write, wall; CPU ${singleCpuS.toFixed(1)} s)`,
+    value: mb / singleS,
     unit: 'MB/s',
     baseline: raw,
   });

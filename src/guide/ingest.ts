@@ -13,9 +13,10 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { GuideChannel, Programme } from './types.js';
 import { SpoolWriter, pushSpoolLine } from './spool.js';
+import { detach } from './strings.js';
 import { XmlScanner } from './xml-scanner.js';
+import { XmltvHandler } from './xmltv-handler.js';
 import {
-  XmltvHandler,
   decoderFor,
   detectEncoding,
   emptyReport,
@@ -60,8 +61,24 @@ export interface BatchResult {
  */
 const PIECE = 48 * 1024;
 
-/** Parse and render one batch (runs in a worker, or inline). */
-export function processBatch(job: BatchJob): BatchResult {
+/**
+ * Where the piece starting at `at` ends: after the last `</programme>` within PIECE bytes, else
+ * after the last '>' (ASCII, so never inside a UTF-8 character). Then the scanner holds nothing
+ * over to the next piece: joining a held tail to the next piece (string concatenation) was
+ * measured to get those strings pretenured by V8, and ~250 MB of old-space garbage followed.
+ * A whole programme in one piece is also what the handler's fast path needs.
+ */
+function pieceEnd(bytes: Buffer, at: number): number {
+  const limit = at + PIECE;
+  if (limit >= bytes.length) return bytes.length;
+  const p = bytes.lastIndexOf(END, limit - END.length);
+  if (p >= at) return p + END.length;
+  const gt = bytes.lastIndexOf(GT, limit - 1);
+  return gt >= at ? gt + 1 : limit;
+}
+
+/** Parse and render one batch (runs in a worker, or inline); `spare`: memory for the result, if big enough. */
+export function processBatch(job: BatchJob, spare?: ArrayBuffer): BatchResult {
   const report = emptyReport();
   const problem = problemRecorder(report);
   const channels: GuideChannel[] = [];
@@ -83,7 +100,7 @@ export function processBatch(job: BatchJob): BatchResult {
   };
   const handler = new XmltvHandler(sink, report, problem, job.timeShiftMinutes * 60_000);
   const scanner = new XmlScanner(handler);
-  const out = new LineBuffer(job.data.byteLength);
+  const out = new LineBuffer(job.data.byteLength, spare);
   const flush = (): void => {
     out.add(groups);
     groups.clear();
@@ -93,9 +110,11 @@ export function processBatch(job: BatchJob): BatchResult {
   if (job.continued) scanner.write('<tv>');
   const bytes = Buffer.from(job.data.buffer, job.data.byteOffset, job.data.byteLength);
   const decoder = decoderFor(job.encoding);
-  for (let at = 0; at < bytes.length; at += PIECE) {
-    scanner.write(decoder.write(bytes.subarray(at, at + PIECE)));
+  for (let at = 0; at < bytes.length;) {
+    const end = pieceEnd(bytes, at);
+    scanner.write(decoder.write(bytes.subarray(at, end)));
     flush();
+    at = end;
   }
   scanner.write(decoder.end());
   if (job.final) scanner.end();
@@ -123,9 +142,12 @@ class LineBuffer {
   private buf: Buffer;
   private at = 0;
 
-  /** `estimate`: the input's size, about what its lines take. */
-  constructor(estimate: number) {
-    this.buf = Buffer.allocUnsafeSlow(Math.max(estimate, 4096));
+  /** `estimate`: the input's size, about what its lines take. New memory is batch-sized at least, to be reused. */
+  constructor(estimate: number, spare?: ArrayBuffer) {
+    this.buf =
+      spare && spare.byteLength >= estimate
+        ? Buffer.from(spare)
+        : Buffer.allocUnsafeSlow(Math.max(estimate, BATCH));
   }
 
   add(groups: ReadonlyMap<string, { parts: string[]; count: number }>): void {
@@ -146,7 +168,11 @@ class LineBuffer {
       if (prev?.id === id) {
         prev.length += length;
         prev.count += g.count;
-      } else this.groups.push({ id, length, count: g.count });
+      } else {
+        // A copy: the id is a slice of the decoded piece, which the result would keep alive
+        // (measured: ~240 MB of pieces then died in old space, queued behind a worker's results).
+        this.groups.push({ id: detach(id), length, count: g.count });
+      }
     }
   }
 
@@ -185,26 +211,65 @@ export function cutAfter(buf: Buffer, from: number, batch: number): number {
 const WORKER_FILE = new URL('./ingest-worker.js', import.meta.url);
 
 /**
- * Workers beside the main thread, which parses too whenever every worker is busy. Each worker
- * costs ~50 MB of RSS and copies, and only pays off with cores to spare: measured on 2 shared
- * cores, one worker beside the main thread took 1–3 s more CPU for a 500 MB guide, was not
- * faster under load and pushed peak RSS from ~180 to ~270 MB. So none below 3 cores, and one
- * core is always left for serving streams. Workers need the compiled worker module; under a TS
- * test runner batches run inline.
+ * Workers beside the main thread, which parses too whenever every worker is busy: one per core
+ * beyond the first, at most two. Measured on 2 cores with a 500 MB guide: one worker cut ingest
+ * from ~8.5 to ~5.3 s for ~1.5 s more CPU, and peak RSS went from ~130 to ~170 MB. Streams are
+ * served by the main thread between batches either way. Workers need the compiled worker
+ * module; under a TS test runner batches run inline.
  */
-function workerCount(): number {
-  const n = Math.min(2, availableParallelism() - 2);
+export function workerCount(): number {
+  const n = Math.min(2, availableParallelism() - 1);
   return n >= 1 && existsSync(fileURLToPath(WORKER_FILE)) ? n : 0;
 }
 
+/**
+ * Batch-sized buffers kept for reuse. A fresh ~1 MB buffer per batch (the worker's copy of it,
+ * and its rendered lines) left tens of MB of dead external memory waiting for a GC (peak RSS).
+ */
+export class BufferPool {
+  private readonly free: ArrayBuffer[] = [];
+
+  constructor(
+    private readonly size: number,
+    private readonly max: number,
+  ) {}
+
+  /** A kept buffer of at least `min` bytes, else a new one. */
+  take(min: number): ArrayBuffer {
+    const b = this.spare();
+    return b && b.byteLength >= min ? b : new ArrayBuffer(Math.max(min, this.size));
+  }
+
+  /** A kept buffer, if there is one. */
+  spare(): ArrayBuffer | undefined {
+    return this.free.pop();
+  }
+
+  give(b: ArrayBuffer): void {
+    // Detached (transferred) buffers have no bytes; oversized ones are let go.
+    if (this.free.length < this.max && b.byteLength >= this.size && b.byteLength <= 4 * this.size) {
+      this.free.push(b);
+    }
+  }
+}
+
+/** A worker's answer: the result, and the job's input buffer back for reuse. */
+export interface BatchReply {
+  readonly id: number;
+  readonly result?: BatchResult;
+  readonly input?: ArrayBuffer;
+  readonly error?: string;
+}
+
 interface Pool {
-  run(job: BatchJob): Promise<BatchResult>;
+  /** `spare`: memory the worker may render into. */
+  run(job: BatchJob, spare?: ArrayBuffer): Promise<BatchResult>;
   /** Jobs sent and not yet answered. */
   readonly pending: number;
   close(): Promise<void>;
 }
 
-function startPool(size: number, file: URL): Pool {
+function startPool(size: number, file: URL, inputs: BufferPool): Pool {
   const workers = Array.from(
     { length: size },
     () => new Worker(file, { resourceLimits: { maxYoungGenerationSizeMb: 16 } }),
@@ -212,9 +277,10 @@ function startPool(size: number, file: URL): Pool {
   const waiting = new Map<number, { resolve: (r: BatchResult) => void; reject: (e: Error) => void }>();
   let next = 0;
   for (const w of workers) {
-    w.on('message', (m: { id: number; result?: BatchResult; error?: string }) => {
+    w.on('message', (m: BatchReply) => {
       const p = waiting.get(m.id);
       waiting.delete(m.id);
+      if (m.input) inputs.give(m.input);
       if (m.result) p?.resolve(m.result);
       else p?.reject(new Error(m.error ?? 'worker failed'));
     });
@@ -227,12 +293,14 @@ function startPool(size: number, file: URL): Pool {
     get pending() {
       return waiting.size;
     },
-    run(job) {
+    run(job, spare) {
       const id = next++;
       const w = workers[id % workers.length] as Worker;
       return new Promise((resolve, reject) => {
         waiting.set(id, { resolve, reject });
-        w.postMessage({ id, job }, [job.data.buffer as ArrayBuffer]);
+        const transfer = [job.data.buffer as ArrayBuffer];
+        if (spare) transfer.push(spare);
+        w.postMessage({ id, job, spare }, transfer);
       });
     },
     async close() {
@@ -262,6 +330,9 @@ export async function ingestXmltv(
   const poolSize = opts.workers ?? workerCount();
   const batch = BATCH;
   let pool: Pool | undefined;
+  // Copies of batches for workers, and memory for rendered lines (back once they are written).
+  const inputs = new BufferPool(batch, poolSize * 2 + 2);
+  const outputs = new BufferPool(batch, poolSize * 2 + 8);
   // Results in input order: a worker's arrives later, an inline one at once.
   const queue: Queued[] = [];
   let applied = 0;
@@ -276,7 +347,8 @@ export async function ingestXmltv(
     report.programmes += r.programmes;
     report.skipped += r.skipped;
     for (const c of r.channels) spool.channel(c);
-    spool.addBatch(r.data, r.groups);
+    const lines = r.data.buffer as ArrayBuffer;
+    spool.addBatch(r.data, r.groups, () => outputs.give(lines));
     report.problemCount += r.problemCount - r.problems.length;
     for (const m of r.problems) problem(m);
     // Spool writes of a few hundred KB: small batches do not each cost a write.
@@ -308,14 +380,16 @@ export async function ingestXmltv(
 
   /** `data` may be reused once this resolves (a worker gets a copy). */
   const dispatch = async (data: Buffer, final: boolean): Promise<void> => {
-    if (!final && !pool && poolSize > 0) pool = startPool(poolSize, opts.workerFile ?? WORKER_FILE);
+    if (!final && !pool && poolSize > 0) {
+      pool = startPool(poolSize, opts.workerFile ?? WORKER_FILE, inputs);
+    }
     // Two jobs per worker keep it busy; beyond that, this thread parses the batch itself.
     if (pool && pool.pending < poolSize * 2) {
       // Its own memory, as it is transferred.
-      const owned = Buffer.allocUnsafeSlow(data.length);
+      const owned = Buffer.from(inputs.take(data.length), 0, data.length);
       data.copy(owned);
       const q: Queued = { done: Promise.resolve() };
-      q.done = pool.run(job(owned, final)).then(
+      q.done = pool.run(job(owned, final), outputs.spare()).then(
         (r) => void (q.result = r),
         (err: Error) => {
           q.result = emptyBatch();
@@ -325,7 +399,7 @@ export async function ingestXmltv(
       );
       queue.push(q);
     } else {
-      queue.push({ done: Promise.resolve(), result: processBatch(job(data, final)) });
+      queue.push({ done: Promise.resolve(), result: processBatch(job(data, final), outputs.spare()) });
     }
     await applyQueued(final ? 0 : poolSize * 2 + 4);
   };

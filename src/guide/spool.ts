@@ -7,7 +7,7 @@ import { open, rename, rm, readFile, type FileHandle } from 'node:fs/promises';
 import { writeJsonAtomic } from '../util/atomic-file.js';
 import type { GuideChannel, GuideKind, Programme } from './types.js';
 import type { XmltvSink } from './xmltv-reader.js';
-import { own } from './xmltv-reader.js';
+import { own } from './strings.js';
 import { renderProgrammeParts } from './xmltv-writer.js';
 import { parseSpoolRecords, readSpoolBytes } from './spool-records.js';
 
@@ -80,6 +80,8 @@ export class SpoolWriter implements XmltvSink {
   private lastId = '';
   private totalPending = 0;
   private queue: Buffer[] = [];
+  /** Called once the queued bytes they belong to are written. */
+  private releases: (() => void)[] = [];
   private queued = 0;
   private offset = 0;
   private fh: FileHandle | undefined;
@@ -125,8 +127,15 @@ export class SpoolWriter implements XmltvSink {
     if (this.totalPending >= TOTAL_FLUSH) for (const id of [...this.pending.keys()]) this.move(id);
   }
 
-  /** Append lines rendered elsewhere (a batch): `groups` lie back to back in `data`. */
-  addBatch(data: Uint8Array, groups: readonly { id: string; length: number; count: number }[]): void {
+  /**
+   * Append lines rendered elsewhere (a batch): `groups` lie back to back in `data`. `release` is
+   * called once `data` is written, after which the caller may reuse its memory.
+   */
+  addBatch(
+    data: Uint8Array,
+    groups: readonly { id: string; length: number; count: number }[],
+    release?: () => void,
+  ): void {
     if (this.pending.size) for (const pid of [...this.pending.keys()]) this.move(pid);
     for (const g of groups) {
       this.record(g.id, g.length, g.count);
@@ -134,6 +143,7 @@ export class SpoolWriter implements XmltvSink {
     }
     this.queue.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
     this.queued += data.byteLength;
+    if (release) this.releases.push(release);
   }
 
   /**
@@ -148,12 +158,16 @@ export class SpoolWriter implements XmltvSink {
     if (this.queued > 0) {
       // Written as they are (writev), not copied into one buffer first.
       const chunks = this.queue;
+      const releases = this.releases;
       this.queue = [];
+      this.releases = [];
       this.queued = 0;
       const fh = this.fh as FileHandle;
       this.writing = (inflight ?? Promise.resolve())
         .then(() => fh.writev(chunks))
-        .then(() => undefined)
+        .then(() => {
+          for (const r of releases) r();
+        })
         .catch((err: Error) => {
           this.failure = err;
           throw err;

@@ -5,3 +5,6 @@
 export function detach(s: string): string {
   return s.length ? Buffer.from(s, 'utf16le').toString('utf16le') : s;
 }
+
+/** A copy of `s` through UTF-8 (lone surrogates become U+FFFD): for ids and names kept from input. */
+export const own = (s: string): string => (s.length > 0 ? Buffer.from(s, 'utf8').toString('utf8') : s);

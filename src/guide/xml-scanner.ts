@@ -19,6 +19,12 @@ export interface XmlEvents {
   close(name: string): void;
   /** A well-formedness problem that was recovered from. */
   problem(message: string): void;
+  /**
+   * Offered each child of the root whose start tag is complete (not self-closing), with the
+   * text `b` it lies in and where its content starts. Returns the index after the element when
+   * it read the whole element itself (no events follow for it), or -1 to get the usual events.
+   */
+  element?(name: string, attrs: string, b: string, from: number): number;
 }
 
 const enum Ch {
@@ -197,37 +203,26 @@ export class XmlScanner {
   }
 
   private startTag(b: string, lt: number): number {
-    const n = b.length;
-    let j = lt + 1;
-    while (j < n) {
-      const c = b.charCodeAt(j);
-      if (isSpace(c) || c === Ch.Gt || c === Ch.Slash) break;
-      j++;
-    }
-    if (j >= n) return INCOMPLETE;
-    const name = b.slice(lt + 1, j);
-    if (!name) {
+    const j = nameEnd(b, lt + 1);
+    if (j >= b.length) return INCOMPLETE;
+    if (j === lt + 1) {
       // A lone '<' in text (`a < b`): keep it as text.
       this.problem("'<' not starting a tag", lt);
       if (this.stack.length && this.on.wantsText) this.on.text('<');
       return lt + 1;
     }
-    // Find the closing '>' outside quoted values; attributes are parsed only on demand.
-    const as = j;
-    for (;;) {
-      if (j >= n) return INCOMPLETE;
-      const c = b.charCodeAt(j);
-      if (c === Ch.Gt) break;
-      if (c === Ch.Quote || c === Ch.Apos) {
-        const e = b.indexOf(c === Ch.Quote ? '"' : "'", j + 1);
-        if (e === -1) return INCOMPLETE;
-        j = e;
-      }
-      j++;
+    const name = b.slice(lt + 1, j);
+    // Attributes are parsed only on demand.
+    const gt = tagEnd(b, j);
+    if (gt === INCOMPLETE) return INCOMPLETE;
+    const selfClosing = b.charCodeAt(gt - 1) === Ch.Slash;
+    const attrs = b.slice(j, selfClosing ? gt - 1 : gt);
+    if (!selfClosing && this.stack.length === 1 && this.on.element) {
+      const end = this.on.element(name, attrs, b, gt + 1);
+      if (end !== INCOMPLETE) return end;
     }
-    const selfClosing = b.charCodeAt(j - 1) === Ch.Slash;
-    this.opened(name, b.slice(as, selfClosing ? j - 1 : j), selfClosing, lt);
-    return j + 1;
+    this.opened(name, attrs, selfClosing, lt);
+    return gt + 1;
   }
 
   private opened(name: string, attrs: string, selfClosing: boolean, at: number): void {
@@ -239,6 +234,32 @@ export class XmlScanner {
     if (selfClosing) this.on.close(name);
     else this.stack.push(name);
   }
+}
+
+/** The end of a tag name starting at `from`: the first space, '>' or '/' (or the end of `b`). */
+export function nameEnd(b: string, from: number): number {
+  const n = b.length;
+  let j = from;
+  while (j < n) {
+    const c = b.charCodeAt(j);
+    if (isSpace(c) || c === Ch.Gt || c === Ch.Slash) break;
+    j++;
+  }
+  return j;
+}
+
+/** The '>' closing a tag whose attributes start at `from` (quoted values may hold '>'); -1 if none yet. */
+export function tagEnd(b: string, from: number): number {
+  const n = b.length;
+  for (let j = from; j < n; j++) {
+    const c = b.charCodeAt(j);
+    if (c === Ch.Gt) return j;
+    if (c === Ch.Quote || c === Ch.Apos) {
+      j = b.indexOf(c === Ch.Quote ? '"' : "'", j + 1);
+      if (j === -1) return INCOMPLETE;
+    }
+  }
+  return INCOMPLETE;
 }
 
 /** The value of attribute `key` in a raw attribute text, entity-decoded; undefined when absent. */
