@@ -48,6 +48,37 @@ export interface Credit {
   readonly character?: string;
 }
 
+/** `<video>` details, each as the guide gave it ("yes", "16:9", "HDTV"). */
+export interface VideoDetails {
+  readonly present?: string;
+  readonly colour?: string;
+  readonly aspect?: string;
+  /** Emby and Jellyfin mark a programme HD from this ("HDTV"). */
+  readonly quality?: string;
+}
+
+export interface AudioDetails {
+  readonly present?: string;
+  /** "mono", "stereo", "dolby digital"… */
+  readonly stereo?: string;
+}
+
+export const SUBTITLE_TYPES = ['teletext', 'onscreen', 'deaf-signed'] as const;
+
+export interface Subtitles {
+  readonly type?: (typeof SUBTITLE_TYPES)[number];
+  readonly language?: string;
+}
+
+/** A critic's review: its text, or a link to it. */
+export interface Review {
+  readonly type: 'text' | 'url';
+  readonly text: string;
+  readonly source?: string;
+  readonly reviewer?: string;
+  readonly lang?: string;
+}
+
 /** A programme as read from any guide source. */
 export interface Programme {
   /** Upstream channel id (XMLTV `channel`, or the lineup key for short EPG / dummy). */
@@ -71,7 +102,15 @@ export interface Programme {
   /** Parental ratings. */
   readonly ratings?: readonly Rating[];
   readonly starRatings?: readonly Rating[];
+  readonly video?: VideoDetails;
+  readonly audio?: AudioDetails;
+  readonly subtitles?: readonly Subtitles[];
+  /** At most MAX_REVIEWS. */
+  readonly reviews?: readonly Review[];
 }
+
+/** Reviews kept per programme: each line of the guide carries them, and they can be long. */
+export const MAX_REVIEWS = 2;
 
 /** Credits kept per programme: the guide shows the leads, and a long cast list costs every line. */
 export const MAX_CREDITS = 20;

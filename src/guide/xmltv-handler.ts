@@ -12,11 +12,15 @@ import { own } from './strings.js';
 import {
   CREDIT_ROLES,
   MAX_CREDITS,
+  MAX_REVIEWS,
+  SUBTITLE_TYPES,
   type Credit,
   type CreditRole,
   type EpisodeNum,
   type LangText,
   type Rating,
+  type Review,
+  type Subtitles,
 } from './types.js';
 import type { ReadReport, XmltvSink } from './xmltv-reader.js';
 
@@ -38,6 +42,10 @@ interface ProgrammeDraft {
   credits?: Credit[];
   ratings?: Rating[];
   starRatings?: Rating[];
+  video?: Record<string, string>;
+  audio?: Record<string, string>;
+  subtitles?: Subtitles[];
+  reviews?: Review[];
   /** Why the programme will be dropped, if it will. */
   bad?: string;
 }
@@ -51,17 +59,93 @@ const enum Capture {
   Category,
   Date,
   EpisodeNum,
-  /** `<value>` of a rating or star-rating. */
-  RatingValue,
+  Review,
+  /** `<value>` of a rating or star-rating, `<language>` of subtitles. */
+  GroupValue,
   /** A person inside `<credits>`. */
   Credit,
+  /** A `<video>` or `<audio>` detail. */
+  Detail,
 }
 
-/** A programme child whose own children are read: a rating or the credits. */
+/** A programme child whose own children are read. */
 interface Group {
-  readonly kind: 'rating' | 'star-rating' | 'credits';
+  readonly kind: 'rating' | 'star-rating' | 'credits' | 'video' | 'audio' | 'subtitles';
   readonly system?: string;
+  readonly type?: Subtitles['type'];
   value?: string;
+}
+
+/** Subtitles kept per programme. */
+const MAX_SUBTITLES = 4;
+const DETAILS = {
+  video: ['present', 'colour', 'aspect', 'quality'],
+  audio: ['present', 'stereo'],
+} as const;
+
+/** The group a programme child opens, if it is one. */
+function openGroup(name: string, attrs: string): Group | undefined {
+  switch (name) {
+    case 'rating':
+    case 'star-rating': {
+      const system = attr(attrs, 'system');
+      return { kind: name, ...(system ? { system: own(system) } : {}) };
+    }
+    case 'credits':
+    case 'video':
+    case 'audio':
+      return { kind: name };
+    case 'subtitles': {
+      const type = SUBTITLE_TYPES.find((t) => t === attr(attrs, 'type'));
+      return { kind: name, ...(type ? { type } : {}) };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** What is read of child `name` of group `g`: None for children that are skipped. */
+function groupChild(p: ProgrammeDraft, g: Group, name: string): Capture {
+  switch (g.kind) {
+    case 'rating':
+    case 'star-rating':
+      return name === 'value' ? Capture.GroupValue : Capture.None;
+    case 'subtitles':
+      return name === 'language' ? Capture.GroupValue : Capture.None;
+    case 'credits':
+      return (CREDIT_ROLES as readonly string[]).includes(name) && (p.credits?.length ?? 0) < MAX_CREDITS
+        ? Capture.Credit
+        : Capture.None;
+    default:
+      return (DETAILS[g.kind] as readonly string[]).includes(name) ? Capture.Detail : Capture.None;
+  }
+}
+
+/** The text of a group's child (`c` from groupChild), trimmed and not empty. */
+function groupText(p: ProgrammeDraft, g: Group, c: Capture, name: string, text: string, attrs: string): void {
+  if (c === Capture.GroupValue) g.value ??= text;
+  else if (c === Capture.Credit) {
+    const role = name as CreditRole;
+    const character = role === 'actor' ? attr(attrs, 'role') : undefined;
+    (p.credits ??= []).push(character ? { role, name: text, character } : { role, name: text });
+  } else if (c === Capture.Detail) {
+    const details = g.kind === 'video' ? (p.video ??= {}) : (p.audio ??= {});
+    details[name] ??= text;
+  }
+}
+
+function closeGroup(p: ProgrammeDraft, g: Group): void {
+  if (g.kind === 'subtitles') {
+    if ((p.subtitles?.length ?? 0) >= MAX_SUBTITLES) return;
+    const sub: { type?: Subtitles['type']; language?: string } = {};
+    if (g.type) sub.type = g.type;
+    if (g.value) sub.language = g.value;
+    (p.subtitles ??= []).push(sub);
+  } else if ((g.kind === 'rating' || g.kind === 'star-rating') && g.value) {
+    const r: Rating = g.system ? { value: g.value, system: g.system } : { value: g.value };
+    if (g.kind === 'rating') (p.ratings ??= []).push(r);
+    else (p.starRatings ??= []).push(r);
+  }
 }
 
 /** A string switch compiles to length-checked comparisons, cheaper than hashing a fresh slice. */
@@ -79,6 +163,8 @@ function capturedChild(name: string): Capture {
       return Capture.EpisodeNum;
     case 'date':
       return Capture.Date;
+    case 'review':
+      return Capture.Review;
     default:
       return Capture.None;
   }
@@ -139,6 +225,66 @@ function skipElement(b: string, from: number, nameFrom: number, nameTo: number, 
   return i;
 }
 
+function review(text: string, attrs: string): Review {
+  const r: { type: Review['type']; text: string; source?: string; reviewer?: string; lang?: string } = {
+    type: attr(attrs, 'type') === 'url' ? 'url' : 'text',
+    text,
+  };
+  for (const key of ['source', 'reviewer', 'lang'] as const) {
+    const v = attr(attrs, key);
+    if (v) r[key] = v;
+  }
+  return r;
+}
+
+/** Entity-decoded, trimmed text of `b[from, to)`; `onUnknown` hears of unknown entities. */
+function textOf(b: string, from: number, to: number, onUnknown: () => void): string {
+  const raw = b.slice(from, to);
+  return (raw.indexOf('&') === -1 ? raw : decodeEntities(raw, onUnknown)).trim();
+}
+
+/**
+ * The children of group `g`, whose content starts at `from` (its name is `b[nameFrom, nameTo)`),
+ * read whole: each child flat (text, or empty). Returns the index after the group's end tag, or
+ * -1 for anything else (nested children, a comment, a mismatched tag).
+ */
+function readGroup(
+  p: ProgrammeDraft,
+  g: Group,
+  b: string,
+  from: number,
+  nameFrom: number,
+  nameTo: number,
+  close: number,
+  onUnknown: () => void,
+): number {
+  let i = from;
+  for (;;) {
+    const lt = b.indexOf('<', i);
+    if (lt === -1 || lt >= close) return -1;
+    if (endTagAt(b, lt, nameFrom, nameTo)) return lt + 3 + nameTo - nameFrom;
+    const c = b.charCodeAt(lt + 1);
+    if (c === SLASH || c === BANG || c === QUESTION) return -1;
+    const ne = nameEnd(b, lt + 1);
+    if (ne === lt + 1) return -1;
+    const gt = tagEnd(b, ne);
+    if (gt === -1 || gt > close) return -1;
+    if (b.charCodeAt(gt - 1) === SLASH) {
+      i = gt + 1;
+      continue;
+    }
+    const e = b.indexOf('<', gt + 1);
+    if (!endTagAt(b, e, lt + 1, ne)) return -1;
+    const name = b.slice(lt + 1, ne);
+    const capture = groupChild(p, g, name);
+    if (capture !== Capture.None) {
+      const text = textOf(b, gt + 1, e, onUnknown);
+      if (text) groupText(p, g, capture, name, text, b.slice(ne, gt));
+    }
+    i = e + 3 + ne - lt - 1;
+  }
+}
+
 /** Turns scanner events into channels and programmes; only direct children are read. */
 export class XmltvHandler {
   sawTv = false;
@@ -146,10 +292,11 @@ export class XmltvHandler {
   private channel: { id: string; names: string[]; icon?: string } | undefined;
   private prog: ProgrammeDraft | undefined;
   private group: Group | undefined;
-  private creditRole: CreditRole | undefined;
   private capture = Capture.None;
   private buffered = '';
   private captureAttrs = '';
+  /** The element captured inside a group (a credit's role, a video detail). */
+  private captureName = '';
   // Attribute texts repeat (` lang="en"`): the last one read and its value, per attribute.
   private langAttrs = '';
   private lang: string | undefined;
@@ -219,24 +366,33 @@ export class XmltvHandler {
       const childName = b.slice(lt + 1, ne);
       const childAttrs = b.slice(ne, selfClosing ? gt - 1 : gt);
       const kind = capturedChild(childName);
-      if (selfClosing) {
-        // An empty text child adds nothing.
-        if (kind === Capture.None && !this.markChild(p, childName, childAttrs)) return -1;
-        i = gt + 1;
-        continue;
-      }
-      const e = b.indexOf('<', gt + 1);
       if (kind !== Capture.None) {
-        // Text only, then its own end tag.
+        // Text only, then its own end tag (an empty element adds nothing).
+        if (selfClosing) {
+          i = gt + 1;
+          continue;
+        }
+        const e = b.indexOf('<', gt + 1);
         if (!endTagAt(b, e, lt + 1, ne)) return -1;
-        const raw = b.slice(gt + 1, e);
-        const text = (raw.indexOf('&') === -1 ? raw : decodeEntities(raw, onUnknown)).trim();
+        const text = textOf(b, gt + 1, e, onUnknown);
         if (unknownEntity) return -1;
         if (text) this.addText(p, kind, text, childAttrs);
         i = e + 3 + ne - lt - 1;
         continue;
       }
-      if (!this.markChild(p, childName, childAttrs)) return -1;
+      const g = openGroup(childName, childAttrs);
+      if (g) {
+        i = selfClosing ? gt + 1 : readGroup(p, g, b, gt + 1, lt + 1, ne, close, onUnknown);
+        if (i === -1 || unknownEntity) return -1;
+        closeGroup(p, g);
+        continue;
+      }
+      markProgramme(p, childName, childAttrs);
+      if (selfClosing) {
+        i = gt + 1;
+        continue;
+      }
+      const e = b.indexOf('<', gt + 1);
       i = endTagAt(b, e, lt + 1, ne) ? e + 3 + ne - lt - 1 : skipElement(b, gt + 1, lt + 1, ne, close);
       // (A child named `programme` could end at `close`.)
       if (i === -1 || i > close) return -1;
@@ -245,20 +401,16 @@ export class XmltvHandler {
     return close + PROGRAMME_END.length;
   }
 
-  /** A non-text child in the fast path: false for those whose children are read (ratings, credits). */
-  private markChild(p: ProgrammeDraft, name: string, attrs: string): boolean {
-    if (name === 'rating' || name === 'star-rating' || name === 'credits') return false;
-    markProgramme(p, name, attrs);
-    return true;
-  }
-
   close(_name: string): void {
     const d = --this.depth;
     if (d === 3) {
       if (this.capture !== Capture.None) this.endCapture();
     } else if (d === 2) {
       if (this.capture !== Capture.None) this.endCapture();
-      if (this.group) this.closeGroup(this.group);
+      if (this.group) {
+        if (this.prog) closeGroup(this.prog, this.group);
+        this.group = undefined;
+      }
     } else if (d === 1) {
       if (this.prog) this.closeProgramme(this.prog);
       else if (this.channel) this.closeChannel(this.channel);
@@ -291,31 +443,15 @@ export class XmltvHandler {
       this.startCapture(c, a);
       return;
     }
-    if (name === 'rating' || name === 'star-rating') {
-      const system = attr(a, 'system');
-      this.group = { kind: name, ...(system ? { system: own(system) } : {}) };
-    } else if (name === 'credits') this.group = { kind: 'credits' };
-    else markProgramme(this.prog as ProgrammeDraft, name, a);
+    this.group = openGroup(name, a);
+    if (!this.group) markProgramme(this.prog as ProgrammeDraft, name, a);
   }
 
   private openGroupChild(g: Group, name: string, attrs: string): void {
-    if (g.kind !== 'credits') {
-      if (name === 'value') this.startCapture(Capture.RatingValue, attrs);
-      return;
-    }
-    const role = (CREDIT_ROLES as readonly string[]).includes(name) ? (name as CreditRole) : undefined;
-    if (!role || (this.prog?.credits?.length ?? 0) >= MAX_CREDITS) return;
-    this.creditRole = role;
-    this.startCapture(Capture.Credit, attrs);
-  }
-
-  private closeGroup(g: Group): void {
-    this.group = undefined;
-    const p = this.prog;
-    if (!p || g.kind === 'credits' || !g.value) return;
-    const r: Rating = g.system ? { value: g.value, system: g.system } : { value: g.value };
-    if (g.kind === 'rating') (p.ratings ??= []).push(r);
-    else (p.starRatings ??= []).push(r);
+    const c = this.prog ? groupChild(this.prog, g, name) : Capture.None;
+    if (c === Capture.None) return;
+    this.captureName = name;
+    this.startCapture(c, attrs);
   }
 
   private startCapture(c: Capture, attrs: string): void {
@@ -336,14 +472,8 @@ export class XmltvHandler {
     }
     const p = this.prog;
     if (!p) return;
-    if (c === Capture.RatingValue) {
-      if (this.group) this.group.value ??= text;
-      return;
-    }
-    if (c === Capture.Credit) {
-      const role = this.creditRole as CreditRole;
-      const character = role === 'actor' ? attr(this.captureAttrs, 'role') : undefined;
-      (p.credits ??= []).push(character ? { role, name: text, character } : { role, name: text });
+    if (c === Capture.GroupValue || c === Capture.Credit || c === Capture.Detail) {
+      if (this.group) groupText(p, this.group, c, this.captureName, text, this.captureAttrs);
       return;
     }
     this.addText(p, c, text, this.captureAttrs);
@@ -353,6 +483,10 @@ export class XmltvHandler {
   private addText(p: ProgrammeDraft, c: Capture, text: string, attrs: string): void {
     if (c === Capture.Date) {
       p.date = text;
+      return;
+    }
+    if (c === Capture.Review) {
+      if ((p.reviews?.length ?? 0) < MAX_REVIEWS) (p.reviews ??= []).push(review(text, attrs));
       return;
     }
     if (c === Capture.EpisodeNum) {

@@ -1,9 +1,16 @@
 // XMLTV output: escaping and DTD element order. Every programme renders to exactly one line
 // (newlines in `desc` become `&#10;`), which lets the guide store spool programmes as lines.
 import { DESC, SUB_TITLE, TITLE, categoryTail, episodeTail, pushTexts } from './programme-parts.js';
-import { escapeText } from './xml-escape.js';
+import { escapeMultiline, escapeText } from './xml-escape.js';
 import { formatXmltvTime } from './xmltv-time.js';
-import { CREDIT_ROLES, type Credit, type Programme, type Rating } from './types.js';
+import {
+  CREDIT_ROLES,
+  type Credit,
+  type Programme,
+  type Rating,
+  type Review,
+  type Subtitles,
+} from './types.js';
 
 export { escapeMultiline, escapeText } from './xml-escape.js';
 export const ABSOLUTE = /^https?:\/\//i;
@@ -38,11 +45,54 @@ export function renderProgrammeParts(p: Programme, out: string[], opts: { isMovi
   // Relative icon paths (seen in real feeds) mean nothing to a client.
   if (p.icon && ABSOLUTE.test(p.icon)) out.push('<icon src="', escapeText(p.icon), '"/>');
   if (eps.rendered) out.push(eps.rendered);
+  if (p.video) pushDetails(out, 'video', VIDEO_DETAILS, p.video);
+  if (p.audio) pushDetails(out, 'audio', AUDIO_DETAILS, p.audio);
   if (p.previouslyShown) out.push('<previously-shown/>');
   if (p.premiere) out.push('<premiere/>');
   if (p.isNew) out.push('<new/>');
+  if (p.subtitles) pushSubtitles(out, p.subtitles);
   pushRatings(out, 'rating', p.ratings);
   pushRatings(out, 'star-rating', p.starRatings);
+  if (p.reviews) pushReviews(out, p.reviews);
+}
+
+const VIDEO_DETAILS = ['present', 'colour', 'aspect', 'quality'] as const;
+const AUDIO_DETAILS = ['present', 'stereo'] as const;
+
+/** `<video>` or `<audio>` with its details in the DTD's order; nothing when none is left. */
+function pushDetails<K extends string>(
+  out: string[],
+  tag: string,
+  keys: readonly K[],
+  details: Partial<Record<K, string>>,
+): void {
+  let body = '';
+  for (const k of keys) {
+    const v = details[k] === undefined ? '' : escapeText(details[k]);
+    if (v) body += `<${k}>${v}</${k}>`;
+  }
+  if (body) out.push(`<${tag}>`, body, `</${tag}>`);
+}
+
+function pushSubtitles(out: string[], list: readonly Subtitles[]): void {
+  for (const s of list) {
+    const language = s.language ? escapeText(s.language) : '';
+    const start = s.type ? `<subtitles type="${s.type}"` : '<subtitles';
+    out.push(language ? `${start}><language>${language}</language></subtitles>` : `${start}/>`);
+  }
+}
+
+function pushReviews(out: string[], list: readonly Review[]): void {
+  for (const r of list) {
+    const text = r.type === 'url' ? escapeText(r.text) : escapeMultiline(r.text);
+    if (!text) continue;
+    let start = `<review type="${r.type}"`;
+    for (const key of ['source', 'reviewer', 'lang'] as const) {
+      const v = r[key] ? escapeText(r[key]) : '';
+      if (v) start += ` ${key}="${v}"`;
+    }
+    out.push(start, '>', text, '</review>');
+  }
 }
 
 /** `<credits>`, people grouped by role in the DTD's order. */

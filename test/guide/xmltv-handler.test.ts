@@ -115,7 +115,17 @@ function child(r: (n: number) => number): string {
     case 12:
       return '<credits><director>D</director><actor role="Hero">A</actor></credits>';
     case 13:
-      return '<video><present>yes</present><aspect>16:9</aspect></video>';
+      return [
+        '<video><present>yes</present><aspect>16:9</aspect><quality>HD&amp;TV</quality></video>',
+        '<audio><stereo>stereo</stereo><stereo>mono</stereo></audio>',
+        '<subtitles type="teletext"><language lang="en">English</language></subtitles>',
+        '<subtitles type="bogus"/>',
+        '<review type="text" reviewer="Me">Good &amp; long</review>',
+        '<review type="url">http://r/1</review>',
+        '<video><quality>&bogus;</quality></video>',
+        '<credits><actor role="X">A<image>i.png</image></actor><writer>W</writer></credits>',
+        '<video><quality>HD<!-- c --></quality></video>',
+      ][r(9)] as string;
     case 14:
       return ['<length units="minutes">30</length>', '<country>UK</country>', '<subtitles type="teletext"/>'][
         r(3)
@@ -177,13 +187,14 @@ describe('XmltvHandler.element (whole-programme reading)', () => {
     expect(whole).toBeLessThan(total);
   });
 
-  it('reads a flat programme whole and leaves nested or odd ones to the events', () => {
+  it('reads a flat programme (groups of text children included) whole and leaves deeper ones to the events', () => {
     const flat =
       '<programme start="20250224180000 +0000" channel="a.tv"><title lang="en">Law &amp; Order</title>' +
-      '<video><aspect>16:9</aspect></video><icon src="http://i/x.png"/><new/></programme>';
+      '<video><aspect>16:9</aspect></video><credits><actor>X</actor></credits>' +
+      '<icon src="http://i/x.png"/><new/></programme>';
     const credits =
       '<programme start="20250224180000 +0000" channel="a.tv"><title>T</title>' +
-      '<credits><actor>X</actor></credits></programme>';
+      '<credits><actor>X<url>u</url></actor></credits></programme>';
     const comment =
       '<programme start="20250224180000 +0000" channel="a.tv"><title>T<!-- x --></title></programme>';
     const r = read(`<tv>${flat}${credits}${comment}</tv>`, 1 << 20, true);
@@ -191,10 +202,12 @@ describe('XmltvHandler.element (whole-programme reading)', () => {
     expect(r.programmes).toHaveLength(3);
     expect(r.programmes[0]).toMatchObject({
       titles: [{ text: 'Law & Order', lang: 'en' }],
+      video: { aspect: '16:9' },
+      credits: [{ role: 'actor', name: 'X' }],
       icon: 'http://i/x.png',
       isNew: true,
     });
-    expect(r.programmes[1]?.credits).toEqual([{ role: 'actor', name: 'X' }]);
+    expect(r.programmes[1]?.credits).toEqual([{ role: 'actor', name: 'Xu' }]);
   });
 
   it('does not let a child named programme end the element early', () => {

@@ -90,6 +90,49 @@ describe('renderProgrammeBody', () => {
     });
   });
 
+  it('writes video, audio, subtitles and reviews in DTD order and keeps them through a re-read', async () => {
+    const p: Programme = {
+      channel: 'x',
+      start: T,
+      titles: [{ text: 'Film' }],
+      episodeNums: [{ system: 'xmltv_ns', value: '0.1.' }],
+      video: { quality: 'HDTV', aspect: '16:9', present: 'yes' },
+      audio: { stereo: 'dolby digital', present: ' ' },
+      isNew: true,
+      subtitles: [{ type: 'teletext', language: 'English' }, {}],
+      ratings: [{ value: 'PG' }],
+      reviews: [
+        { type: 'text', text: 'Line one\nline "two" & more', reviewer: 'A. Critic', lang: 'en' },
+        { type: 'url', text: 'https://r.example/1?a=1&b=2', source: 'Rotten' },
+      ],
+    };
+    const body = renderProgrammeBody(p);
+    expect(body).toBe(
+      '<title>Film</title><category lang="en">Series</category><episode-num system="xmltv_ns">0.1.</episode-num>' +
+        '<episode-num system="onscreen">S01E02</episode-num>' +
+        '<video><present>yes</present><aspect>16:9</aspect><quality>HDTV</quality></video>' +
+        '<audio><stereo>dolby digital</stereo></audio><new/>' +
+        '<subtitles type="teletext"><language>English</language></subtitles><subtitles/>' +
+        '<rating><value>PG</value></rating>' +
+        '<review type="text" reviewer="A. Critic" lang="en">Line one&#10;line &quot;two&quot; &amp; more</review>' +
+        '<review type="url" source="Rotten">https://r.example/1?a=1&amp;b=2</review>',
+    );
+    const programmes: Programme[] = [];
+    await readXmltv([Buffer.from(`<tv>${renderProgramme(T, T + 3600_000, 'x', body)}</tv>`)], {
+      channel() {},
+      programme: (q) => programmes.push(q),
+    });
+    expect(programmes[0]).toMatchObject({
+      video: { present: 'yes', aspect: '16:9', quality: 'HDTV' },
+      audio: { stereo: 'dolby digital' },
+      subtitles: [{ type: 'teletext', language: 'English' }, {}],
+      reviews: [
+        { type: 'text', text: 'Line one\nline "two" & more', reviewer: 'A. Critic', lang: 'en' },
+        { type: 'url', text: 'https://r.example/1?a=1&b=2', source: 'Rotten' },
+      ],
+    });
+  });
+
   it('classifies dd_progid movies as Movie', () => {
     const body = renderProgrammeBody({
       channel: 'x',

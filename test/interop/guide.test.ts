@@ -214,6 +214,7 @@ describe('guide interop', () => {
       let n = 0;
       let credited = 0;
       let rated = 0;
+      let detailed = 0;
       const titles = new Set<string>();
       const r = await readXmltv(createReadStream(guide), {
         channel() {},
@@ -222,6 +223,7 @@ describe('guide interop', () => {
           if (p.channel === '1') titles.add(p.titles[0]?.text ?? '');
           if (p.credits?.length) credited++;
           if (p.ratings?.length || p.starRatings?.length) rated++;
+          if (p.video?.quality || p.subtitles?.length) detailed++;
         },
       });
       expect(r).toMatchObject({ complete: true, problemCount: 0 });
@@ -230,6 +232,8 @@ describe('guide interop', () => {
       // Cast and ratings of the real guides (Radio Times, Schedules Direct) come through.
       expect(credited).toBeGreaterThan(100);
       expect(rated).toBeGreaterThanOrEqual(10);
+      // Video quality (what Emby and Jellyfin mark HD from) and teletext subtitles too.
+      expect(detailed).toBeGreaterThan(100);
     });
   });
 });
