@@ -143,6 +143,7 @@ export async function startService(opts: StartOptions): Promise<Service> {
       dummyBlockMinutes: settings.guide.dummyBlockMinutes,
       fillGapsMinutes: settings.guide.fillGapsMinutes,
       channelId: settings.guide.channelId,
+      ...(settings.guide.lcn === 'auto' ? {} : { lcn: settings.guide.lcn === 'on' }),
       precedence: settings.guide.precedence,
       urls: settings.guide.urls,
       timeShifts: settings.guide.timeShifts,

@@ -184,6 +184,11 @@ export const SETTINGS = {
       ['guideNumber', 'tvgId'],
       'XMLTV channel id: the GuideNumber, or the source tvg-id.',
     ),
+    lcn: oneOf(
+      'auto',
+      ['auto', 'on', 'off'],
+      "Write each channel's number as `<lcn>`, read by some clients but not in the XMLTV DTD (strict validators reject it). auto = only when channel ids are tvg-ids, where the number is nowhere else.",
+    ),
     precedence: enumList(
       DEFAULT_PRECEDENCE,
       DEFAULT_PRECEDENCE,

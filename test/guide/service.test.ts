@@ -415,6 +415,20 @@ describe('GuideService', () => {
     expect(guideContentType(false)).toMatch(/^application\/xml/);
   });
 
+  it('writes lcn with GuideNumber ids only when turned on (it is not in the DTD)', async () => {
+    const lineup = new FakeLineup([channel('7', 'A', { epgId: 'a.tv' })], {
+      inputs: [xtreamSource(['a.tv'])],
+    });
+    const plain = make(lineup, {});
+    await plain.refresh();
+    expect((await output(plain)).toString()).not.toContain('<lcn>');
+    const withLcn = make(lineup, { lcn: true });
+    await withLcn.refresh();
+    expect((await output(withLcn)).toString()).toContain(
+      '<channel id="7"><display-name>A</display-name><display-name>7</display-name><lcn>7</lcn></channel>',
+    );
+  });
+
   it('compresses the guide once per build and serves the kept copy until the next build', async () => {
     const lineup = new FakeLineup([channel('1', 'A', { epgId: 'a.tv' })], {
       inputs: [xtreamSource(['a.tv'], 'First')],
