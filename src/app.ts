@@ -52,6 +52,8 @@ export interface StartOptions {
   readonly cwd?: string;
   /** Log destination; default stdout, `null` keeps logs in memory only (tests). */
   readonly logDestination?: NodeJS.WritableStream | null;
+  /** Asks for an in-process restart, to apply saved settings (the admin API's settings/apply). */
+  readonly requestRestart?: () => void;
 }
 
 export interface Service {
@@ -210,7 +212,11 @@ export async function startService(opts: StartOptions): Promise<Service> {
         dir: settings.tunersDir,
         validate: definitionValidator(settings.tunersDir, opts.env ?? process.env),
       }),
-      settings: createSettingsPort({ settings, dataDir: settings.dataDir }),
+      settings: createSettingsPort({
+        settings,
+        dataDir: settings.dataDir,
+        ...(opts.requestRestart ? { apply: opts.requestRestart } : {}),
+      }),
     };
     app.use('/api', adminAuth(settings.admin.token), createAdminApi(ports, { logger }));
     app.use(createUi({ ports, bus, token: settings.admin.token }));

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { packageRoot } from './media/assets.js';
 import { runCheck } from './commands/check.js';
 import { settingsHelp, SettingsError } from './config/settings.js';
-import { startService } from './app.js';
+import { superviseService } from './supervisor.js';
 
 const USAGE = `Usage: tunerbridge [check] [options]
 
@@ -29,12 +29,15 @@ async function check(argv: string[]): Promise<number> {
 }
 
 async function start(argv: string[]): Promise<void> {
-  const service = await startService({ argv, env: process.env, cwd: process.cwd() });
+  const service = await superviseService({ argv, env: process.env, cwd: process.cwd() }, (err) => {
+    process.stderr.write(`tunerbridge: restart failed, exiting: ${err.message}\n`);
+    process.exit(1);
+  });
   let closing = false;
   const stop = (signal: string): void => {
     if (closing) process.exit(1); // second Ctrl-C: don't wait
     closing = true;
-    service.logger.info({ signal }, 'shutting down');
+    service.current().logger.info({ signal }, 'shutting down');
     void service.close().then(() => process.exit(0));
   };
   process.on('SIGINT', () => stop('SIGINT'));

@@ -221,6 +221,12 @@ export const PATHS = {
       body: free,
     }),
   },
+  '/settings/apply': {
+    post: op('settings', {
+      summary:
+        'Restart the service in its process so saved settings take effect (streams in progress are cut; 202, then the restart)',
+    }),
+  },
 } as const;
 
 export function openApiDocument(version: string) {

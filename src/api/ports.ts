@@ -160,6 +160,10 @@ export interface SettingsPort {
   schema?(): unknown;
   /** Dotted paths of secret settings (`admin.token`): shown as a placeholder, kept when sent back unchanged. */
   readonly secretPaths?: readonly string[];
+  /** Whether saved settings differ from the ones the service runs with. */
+  pending?(): boolean;
+  /** Restart the service in this process so saved settings take effect (absent: not supported). */
+  readonly apply?: () => void;
 }
 
 export interface LogsPort {

@@ -382,7 +382,11 @@ export function createAdminApi(p: AdminPorts, opts: AdminApiOptions = {}): expre
 
   r.get('/settings', (_req, res) => {
     const paths = p.settings.secretPaths ?? [];
-    send(res, { settings: maskPaths(p.settings.get(), paths), schema: p.settings.schema?.() ?? null });
+    send(res, {
+      settings: maskPaths(p.settings.get(), paths),
+      schema: p.settings.schema?.() ?? null,
+      restartPending: p.settings.pending?.() ?? false,
+    });
   });
   r.patch('/settings', async (req, res) => {
     const paths = p.settings.secretPaths ?? [];
@@ -394,7 +398,15 @@ export function createAdminApi(p: AdminPorts, opts: AdminApiOptions = {}): expre
     } catch (err) {
       throw asValidationError(err);
     }
-    send(res, { settings: maskPaths(saved, paths) });
+    send(res, { settings: maskPaths(saved, paths), restartPending: p.settings.pending?.() ?? false });
+  });
+  r.post('/settings/apply', (_req, res) => {
+    const apply = p.settings.apply;
+    if (!apply) throw new HttpError(501, 'this service cannot restart itself: restart it to apply settings');
+    logger.info({ streams: p.sessions.sessions().length }, 'restarting to apply saved settings');
+    // After the answer has gone out: the restart closes this server.
+    res.once('finish', () => setImmediate(apply));
+    send(res, { restarting: true }, 202);
   });
 
   r.use((req, _res, next) =>

@@ -52,5 +52,12 @@ describe('settings through the real settings module', () => {
       settings: { streaming: { stallMs: number } };
     };
     expect(after.settings.streaming.stallMs).toBe(3000);
+    expect((await call(`${srv.url}/api/settings`, 'GET')).json).toMatchObject({ restartPending: true });
+  });
+
+  it('says so when it cannot restart itself to apply them', async () => {
+    const r = await call(`${srv.url}/api/settings/apply`, 'POST');
+    expect(r.status).toBe(501);
+    expect((r.json as { error: string }).error).toMatch(/restart it to apply/);
   });
 });

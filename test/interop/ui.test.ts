@@ -45,6 +45,7 @@ const problems: string[] = [];
 /** Every admin API response the UI read (URL + body), checked for credentials at the end. */
 const apiBodies: Promise<{ url: string; body: string }>[] = [];
 let events = '';
+let restarts = 0;
 const eventsAbort = new AbortController();
 
 /** The panel's XMLTV: one programme now on each channel, so the guide page has real data to show. */
@@ -100,6 +101,8 @@ beforeAll(async () => {
     ],
     env: {},
     logDestination: null,
+    // The settings page's "Restart now" asks for this (the CLI's supervisor restarts in-process).
+    requestRestart: () => void restarts++,
   });
   // What the live-update stream carried is checked for credentials too (playwright cannot read an
   // endless response body, so the test holds its own subscription).
@@ -454,6 +457,19 @@ describe('a new user in chromium, against the real service and a fake provider',
     ).json()) as { msg: string; source?: string }[];
     expect(warnings.filter((w) => /acme|backup/.test(`${w.msg} ${w.source ?? ''}`))).toEqual([]);
     for (const s of SECRETS) expect(events.includes(s), `/api/events carried "${s}"`).toBe(false);
+    expect(problems).toEqual([]);
+  });
+
+  it('saves a setting and offers the restart that applies it', async () => {
+    await openPage('settings', '#settings-form');
+    expect(await page.$('#restart-pending')).toBeNull();
+    await page.fill('#settings-form input[name="device.friendlyName"]', 'Den Tuner');
+    await page.click('#settings-form button[type="submit"]');
+    await page.waitForSelector('#restart-pending');
+    await shot('settings-restart-pending');
+    page.once('dialog', (d) => void d.accept());
+    await page.click('#restart-pending button');
+    await expect.poll(() => restarts, { timeout: 5000 }).toBe(1);
     expect(problems).toEqual([]);
   });
 });

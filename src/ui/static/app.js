@@ -861,8 +861,24 @@ async function logs(root, _onLive, cleanup) {
 
 // ---------- settings ----------
 
+/** Restart the service to apply saved settings, then reload this page once it answers again. */
+async function applySettings() {
+  if (!confirm('Restart tunerbridge now? Streams in progress are cut for a few seconds.')) return;
+  if (!(await act(() => api('POST', '/settings/apply'), 'Restarting…'))) return;
+  for (let i = 0; i < 60; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const up = await fetch('/health').then(
+      (r) => r.ok,
+      () => false,
+    );
+    // The first answers may still come from the instance being stopped.
+    if (up && i >= 2) return location.reload();
+  }
+  toast('tunerbridge did not come back: check its logs');
+}
+
 async function settings(root) {
-  const { settings: values, schema } = await api('GET', '/settings');
+  const { settings: values, schema, restartPending } = await api('GET', '/settings');
   const inputs = [];
   function field(path, value, sch) {
     const desc = sch?.description;
@@ -932,19 +948,22 @@ async function settings(root) {
         const patch = await act(async () => read());
         if (!patch) return;
         if (Object.keys(patch).length === 0) return toast('Nothing changed');
-        if (
-          await act(
-            () => api('PATCH', '/settings', patch),
-            'Settings saved (some take effect after a restart)',
-          )
-        )
+        if (await act(() => api('PATCH', '/settings', patch), 'Settings saved; restart to apply them'))
           route();
       },
     },
     walk(values, schema, []),
     h('p', {}, h('button', { type: 'submit', class: 'primary' }, 'Save')),
   );
-  root.append(section('Settings', form));
+  const pending = restartPending
+    ? h(
+        'p',
+        { id: 'restart-pending', class: 'notice' },
+        'Saved settings take effect after a restart. ',
+        h('button', { type: 'button', class: 'primary', onclick: applySettings }, 'Restart now'),
+      )
+    : null;
+  root.append(section('Settings', pending, form));
 }
 
 // ---------- setup help ----------
