@@ -129,6 +129,8 @@ export class Session {
   private lastProbeAt = -Infinity;
   /** Candidates seen to need the ffmpeg transcode to match the output's codecs. */
   private readonly transcode = new Set<string>();
+  /** Candidates seen to serve fMP4 HLS, which only ffmpeg reads. */
+  private readonly fmp4 = new Set<string>();
   /** A manual switch pins its source: no automatic switch-back until it fails. */
   private pinned?: string;
   private forcedNext?: string;
@@ -360,15 +362,16 @@ export class Session {
     const lease = this.d.limiter.tryAcquire(c.accountKey, purpose);
     if (!lease) return false;
     const key = candidateKey(c);
-    const profile: FfmpegProfile | undefined = this.transcode.has(key)
+    const base: FfmpegProfile | undefined = this.transcode.has(key)
       ? {
           video: 'h264',
           audio: 'aac',
           height: this.d.splicer.signature?.height ?? this.d.options.slateHeight,
         }
-      : c.normalise && !loop
+      : (c.normalise || this.fmp4.has(key)) && !loop
         ? { video: 'copy', audio: 'copy' }
         : undefined;
+    const profile: FfmpegProfile | undefined = base && this.fmp4.has(key) ? { ...base, input: 'fmp4' } : base;
     const run = new SourceRun(
       c,
       purpose,
@@ -444,6 +447,15 @@ export class Session {
   private onFailed(run: SourceRun, f: RunFailure): void {
     const c = run.candidate;
     const key = candidateKey(c);
+    if (run === this.pending && f.reason === 'fmp4' && this.d.options.ffmpegPath && !this.fmp4.has(key)) {
+      // Not a fault of the source: read it again through ffmpeg, which reads fMP4.
+      this.pending = undefined;
+      void run.close();
+      this.log.info({ source: c.sourceId }, 'fMP4 HLS source: reading it through ffmpeg');
+      this.fmp4.add(key);
+      if (!this.startRun(c, run.purpose) && !this.active) this.tryStart();
+      return;
+    }
     this.d.backoff.fail(key, this.now());
     this.log.warn(
       { source: c.sourceId, label: c.label, reason: f.reason, detail: f.detail, mode: run.mode },

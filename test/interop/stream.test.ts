@@ -3,7 +3,7 @@
 // Jellyfin and Emby run on a tuner URL — reads our HTTP output across a failover to a source
 // with other PIDs and another clock, and must see one continuous programme. Loopback only:
 //   ../shared/tools/netns-run npx vitest run --config vitest.interop.config.ts test/interop/stream.test.ts
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -11,6 +11,7 @@ import { remapClip } from '../fake-provider/streams.js';
 import { loadClips, record, rig, sleep, until } from '../stream/harness.js';
 import type { SwitchRecord } from '../../src/stream/session-manager.js';
 import { requireProgram, runProgram } from './helpers/env.js';
+import { demoClips } from '../../src/media/assets.js';
 
 interface ProbeJson {
   streams: { codec_name: string; codec_type: string; width?: number; nb_read_frames?: string }[];
@@ -67,6 +68,62 @@ describe('streaming core with real ffmpeg', () => {
     );
     expect(nonMonotonic(p)).toBe(0);
     expect(r.streams.maxConcurrent('alice')).toBeLessThanOrEqual(r.limit.max);
+  }, 60_000);
+
+  it('plays an fMP4 (CMAF) HLS source by reading it through ffmpeg', async () => {
+    const ffmpeg = requireProgram('ffmpeg');
+    const dir = await mkdtemp('/tmp/tb-fmp4-');
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    // 1 s fMP4 fragments of the demo clip, served as a live window that moves 1 fragment a second.
+    const made = await runProgram(ffmpeg, ['-v', 'error', '-i', demoClips()[0]!.file, '-c', 'copy', '-bsf:a', 'aac_adtstoasc', '-f', 'hls', '-hls_time', '1', '-hls_segment_type', 'fmp4', '-hls_list_size', '0', '-hls_fmp4_init_filename', 'init.mp4', '-hls_segment_filename', `${dir}/f%d.m4s`, `${dir}/full.m3u8`], { timeoutMs: 30_000 }); // prettier-ignore
+    expect(made.code, made.stderr).toBe(0);
+    const frags = (await readFile(`${dir}/full.m3u8`, 'utf8')).match(/^f\d+\.m4s$/gm) ?? [];
+    expect(frags.length).toBeGreaterThanOrEqual(6);
+    let t0 = 0;
+    const server = http.createServer((req, res) => {
+      if (req.url === '/live.m3u8') {
+        t0 ||= Date.now();
+        const newest = Math.min(frags.length - 1, 2 + Math.floor((Date.now() - t0) / 1000));
+        const first = Math.max(0, newest - 3);
+        let pl = `#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:${first}\n#EXT-X-MAP:URI="init.mp4"\n`;
+        for (let i = first; i <= newest; i++) pl += `#EXTINF:1.0,\nf${i}.m4s\n`;
+        res.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl' }).end(pl);
+        return;
+      }
+      readFile(`${dir}${req.url ?? ''}`).then(
+        (b) => res.writeHead(200, { 'content-type': 'video/mp4' }).end(b),
+        () => res.writeHead(404).end(),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => void server.close());
+    const r = await rig(
+      {},
+      { options: { ffmpegPath: ffmpeg, validateTimeoutMs: 8000, probeIntervalMs: 60_000, stallMs: 2500 } },
+    );
+    onTestFinished(() => r.close());
+    const channel = r.channel([{ id: 'x' }]);
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/live.m3u8`;
+    const cmaf = { ...channel, candidates: [{ ...channel.candidates[0]!, url, kind: 'hls' as const }] };
+    const sw: SwitchRecord[] = [];
+    r.mgr.on('switch', (x: SwitchRecord) => sw.push(x));
+    const rec = record(r.mgr);
+    await r.mgr.attach(cmaf, rec.sink, { client: 'c' });
+    await until(
+      () => /^ffmpeg/.test(r.mgr.sessions()[0]?.upstreamKind ?? ''),
+      15_000,
+      'ffmpeg reading the fMP4 source',
+    );
+    await until(() => rec.bytes().length > 200_000, 15_000, 'media through ffmpeg');
+    await sleep(1500);
+    const out = `${dir}/out.ts`;
+    await writeFile(out, rec.bytes());
+    const p = await ffprobe(out);
+    expect(p.streams.map((st) => st.codec_name).sort()).toEqual(['aac', 'h264']);
+    expect(rec.check().ccErrors).toBe(0);
+    // Once playing it kept playing: no failover, no silence a player would notice.
+    expect(sw.filter((x) => x.reason !== 'start')).toEqual([]);
+    expect(rec.maxSilenceMs()).toBeLessThan(1000);
   }, 60_000);
 
   it('the ffmpeg CLI reads our HTTP output through a failover to other PIDs and clock without a hitch', async () => {

@@ -53,6 +53,14 @@ describe('ffmpeg argument builder', () => {
     ]); // prettier-ignore
   });
 
+  it('fMP4 input (HLS CMAF) is read at its native rate: -re before the input, the rest unchanged', () => {
+    const ts = buildFfmpegArgs({ video: 'copy', audio: 'copy' });
+    const fmp4 = buildFfmpegArgs({ video: 'copy', audio: 'copy', input: 'fmp4' });
+    const at = ts.indexOf('-fflags');
+    expect(fmp4).toEqual([...ts.slice(0, at), '-re', ...ts.slice(at)]);
+    expect(ts).not.toContain('-re');
+  });
+
   it('transcode profile: libx264 low latency with scaling and AAC stereo', () => {
     const args = buildFfmpegArgs({
       video: 'h264',

@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { startFakeProvider, type FakeProvider } from '../fake-provider/server.js';
 import { FakeStreams, prepareClip, type LoopClip } from '../fake-provider/streams.js';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { openUpstream } from '../../src/stream/upstream/open.js';
+import { DEFAULT_HLS } from '../../src/stream/upstream/hls.js';
 import type { Upstream, UpstreamError } from '../../src/stream/upstream/types.js';
 import { demoClips } from '../../src/media/assets.js';
 import { PacketAligner } from '../../src/ts/aligner.js';
@@ -162,5 +165,49 @@ describe('HLS upstream', () => {
     const paths = fake.state.requests.map((r) => r.path);
     expect(paths.some((p) => p.includes('master_v1'))).toBe(true);
     expect(paths.some((p) => p.includes('master_v2'))).toBe(false);
+  });
+
+  it('fails fMP4 (CMAF) playlists with code fmp4, or passes them on for ffmpeg: init once, then fragments', async () => {
+    // A live playlist of fMP4 fragments (bytes are markers: only ffmpeg reads MP4) with the init
+    // segment as a byte range of a larger file, as CMAF packagers do.
+    const initFile = Buffer.concat([Buffer.from('junk-'), Buffer.from('INIT'), Buffer.from('-tail')]);
+    const requests: string[] = [];
+    const server = http.createServer((req, res) => {
+      requests.push(`${req.url} ${req.headers.range ?? ''}`);
+      if (req.url === '/live.m3u8') {
+        res.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl' });
+        res.end(
+          '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:10\n' +
+            '#EXT-X-MAP:URI="init.mp4",BYTERANGE="4@5"\n' +
+            '#EXTINF:1.0,\nf10.m4s\n#EXTINF:1.0,\nf11.m4s\n#EXTINF:1.0,\nf12.m4s\n',
+        );
+      } else if (req.url === '/init.mp4') {
+        const m = /bytes=(\d+)-(\d+)/.exec(req.headers.range ?? '');
+        if (!m) return void res.writeHead(200).end(initFile);
+        res.writeHead(206).end(initFile.subarray(Number(m[1]), Number(m[2]) + 1));
+      } else res.writeHead(200).end(`[${req.url?.slice(1, 4)}]`);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/live.m3u8`;
+    const c: StreamCandidate = { ...cand('x'), url, kind: 'hls' };
+    try {
+      const plain = await openUpstream(c, { timeouts, hls: DEFAULT_HLS });
+      const failed = collect(plain);
+      await until(() => failed.ended !== undefined);
+      expect(failed.ended?.code).toBe('fmp4');
+      await plain.close();
+
+      const up = await openUpstream(c, { timeouts, hls: { ...DEFAULT_HLS, fmp4: true } });
+      const got: Buffer[] = [];
+      up.start({ data: (b) => void got.push(b), splice: () => {}, end: () => {} });
+      // Three fragments from the start window, then reloads of the unchanged playlist.
+      await until(() => Buffer.concat(got).toString().endsWith('[f12]'));
+      await new Promise((r) => setTimeout(r, 700));
+      await up.close();
+      expect(Buffer.concat(got).toString()).toBe('INIT[f10][f11][f12]');
+      expect(requests.filter((r) => r.startsWith('/init.mp4'))).toEqual(['/init.mp4 bytes=5-8']);
+    } finally {
+      server.close();
+    }
   });
 });

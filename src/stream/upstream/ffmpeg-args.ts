@@ -1,7 +1,7 @@
 // Typed argument builder for the per-source ffmpeg normaliser. Pure: profile in, argv out, so it
 // is unit-tested byte for byte and never goes through a shell. Input is always our own pipe
-// (we fetch, follow redirects and count connections ourselves); output is MPEG-TS on stdout in
-// the fixed layout the splicer expects.
+// (we fetch, follow redirects and count connections ourselves): MPEG-TS, or the fragmented MP4 of
+// an fMP4 HLS stream; output is MPEG-TS on stdout in the fixed layout the splicer expects.
 
 export interface FfmpegProfile {
   /** 'copy' remuxes; 'h264' transcodes (libx264, low latency). */
@@ -17,6 +17,11 @@ export interface FfmpegProfile {
   readonly analyzeDurationUs?: number;
   /** GOP length in frames when transcoding (fast random access for joins and splices). */
   readonly gop?: number;
+  /**
+   * 'fmp4': the input is fragmented MP4 (init segment, then fragments) that arrives faster than
+   * real time, so ffmpeg reads it at its native rate (-re); MPEG-TS input is paced by us.
+   */
+  readonly input?: 'ts' | 'fmp4';
 }
 
 export const REMUX: FfmpegProfile = { video: 'copy', audio: 'copy' };
@@ -30,6 +35,7 @@ export function buildFfmpegArgs(p: FfmpegProfile): string[] {
     String(p.analyzeDurationUs ?? 500_000),
   );
   // No -copyts: ffmpeg folds large input jumps into its own offset; we rebase after it anyway.
+  if (p.input === 'fmp4') args.push('-re');
   args.push('-fflags', '+genpts+discardcorrupt+igndts', '-i', 'pipe:0');
   args.push('-map', '0:v:0', '-map', '0:a:0?');
   if (p.video === 'copy') {

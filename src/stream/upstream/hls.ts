@@ -1,6 +1,9 @@
 // HLS live → TS: polls a media playlist (picking one variant of a master once and staying on
 // it), fetches segments in order over the connection's keep-alive sockets, decrypts AES-128,
-// and hands the TS bytes to a PCR pacer so the session sees a real-time stream.
+// and hands the TS bytes to a PCR pacer so the session sees a real-time stream. fMP4 (CMAF)
+// segments have no PCR and are not TS: they fail with code 'fmp4' unless `fmp4` is set, and then
+// go out unpaced, each init segment once before its fragments, for the ffmpeg normaliser (which
+// reads them at their native rate).
 // Reload timing follows RFC 8216 §6.3.4 as hls.js does: one target duration after the start of
 // the previous request when the playlist changed, half of it when it did not.
 import { createDecipheriv } from 'node:crypto';
@@ -18,6 +21,8 @@ export interface HlsOptions {
   readonly maxBandwidth: number;
   /** Initial release burst of the pacer (ms). */
   readonly leadMs: number;
+  /** Pass fMP4 segments through (for the ffmpeg normaliser) instead of failing. */
+  readonly fmp4?: boolean;
 }
 
 export const DEFAULT_HLS: HlsOptions = { startSegments: 3, maxBandwidth: Infinity, leadMs: 1000 };
@@ -69,6 +74,8 @@ export class HlsUpstream implements Upstream {
   /** A segment has been delivered (a later discontinuity is a splice). */
   private started = false;
   private playlistUrl: string;
+  /** The fMP4 init segment sent last (URL and byte range). */
+  private initSent = '';
   /** Target duration of the media playlist once known (s), for the validation bound. */
   targetDuration = 0;
 
@@ -168,7 +175,11 @@ export class HlsUpstream implements Upstream {
   }
 
   private async fetchSegment(seg: types.Segment): Promise<void> {
-    if (seg.map) throw new UpstreamError('hls', 'fMP4 segments need the ffmpeg normaliser');
+    if (seg.map && !this.opts.fmp4)
+      throw new UpstreamError('fmp4', 'fMP4 segments need the ffmpeg normaliser');
+    // fMP4 goes to ffmpeg as it is: no PCR to pace by (ffmpeg reads at the native rate).
+    const push = seg.map ? (b: Buffer) => this.sink!.data(b) : (b: Buffer) => this.pacer!.push(b);
+    if (seg.map) await this.sendInit(seg.map);
     const url = new URL(seg.uri, this.playlistUrl).href;
     const key = seg.key && seg.key.method !== 'NONE' ? seg.key : undefined;
     if (key && key.method !== 'AES-128')
@@ -181,7 +192,7 @@ export class HlsUpstream implements Upstream {
       for await (const chunk of res.body as AsyncIterable<Buffer>) {
         if (this.ended) break;
         const out = decipher ? decipher.update(chunk) : chunk;
-        if (out.length > 0) this.pacer!.push(out);
+        if (out.length > 0) push(out);
       }
       if (decipher && !this.ended) {
         let tail: Buffer;
@@ -190,11 +201,25 @@ export class HlsUpstream implements Upstream {
         } catch {
           throw new UpstreamError('hls', 'segment decryption failed');
         }
-        if (tail.length > 0) this.pacer!.push(tail);
+        if (tail.length > 0) push(tail);
       }
     } finally {
       discard(res.body);
     }
+  }
+
+  /** The init segment (EXT-X-MAP) before the first fragment that uses it. */
+  private async sendInit(map: types.MediaInitializationSection): Promise<void> {
+    const url = new URL(map.uri, this.playlistUrl).href;
+    const range = map.byterange;
+    const id = range ? `${url}#${range.offset ?? 0}+${range.length}` : url;
+    if (id === this.initSent) return;
+    const headers = range
+      ? { ...this.headers, range: `bytes=${range.offset ?? 0}-${(range.offset ?? 0) + range.length - 1}` }
+      : this.headers;
+    const init = (await this.conn.getBuffer(url, headers, this.abort.signal, 4 << 20)).data;
+    this.initSent = id;
+    this.sink!.data(init);
   }
 
   private async keyFor(key: types.Key): Promise<Buffer> {

@@ -46,7 +46,10 @@ async function openRaw(c: StreamCandidate, opts: OpenOptions): Promise<Upstream>
     }
     if (!isHls) return new HttpTsUpstream(conn, res.body, head);
     const text = Buffer.concat([head ?? Buffer.alloc(0), await readAll(res.body, 4 << 20)]).toString('utf8');
-    return new HlsUpstream(conn, res.url, c.headers, opts.hls ?? DEFAULT_HLS, { url: res.url, text });
+    // fMP4 segments are passed through to ffmpeg set up to read them (or when asked to).
+    const base = opts.hls ?? DEFAULT_HLS;
+    const hls = { ...base, fmp4: base.fmp4 === true || opts.ffmpeg?.profile.input === 'fmp4' };
+    return new HlsUpstream(conn, res.url, c.headers, hls, { url: res.url, text });
   } catch (err) {
     await conn.close();
     throw toUpstreamError(err);

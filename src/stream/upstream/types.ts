@@ -35,6 +35,8 @@ export type UpstreamErrorCode =
   | 'reset'
   | 'stall'
   | 'hls'
+  /** HLS with fMP4 (CMAF) segments: read through the ffmpeg normaliser. */
+  | 'fmp4'
   | 'ffmpeg'
   | 'aborted'
   | 'error';
