@@ -129,6 +129,8 @@ export class Session {
   private lastProbeAt = -Infinity;
   /** Candidates seen to need the ffmpeg transcode to match the output's codecs. */
   private readonly transcode = new Set<string>();
+  /** Clock jumps inside sources the splicer has rejoined after (see feed). */
+  private clockJumps = 0;
   /** Candidates seen to serve fMP4 HLS, which only ffmpeg reads. */
   private readonly fmp4 = new Set<string>();
   /** A manual switch pins its source: no automatic switch-back until it fails. */
@@ -629,6 +631,14 @@ export class Session {
 
   private feed(packets: Buffer): void {
     const r = this.d.splicer.push(packets);
+    const jumps = this.d.splicer.health.clockJumps ?? 0;
+    if (jumps !== this.clockJumps) {
+      this.clockJumps = jumps;
+      this.log.warn(
+        { source: this.active?.candidate.sourceId },
+        "source clock jumped (encoder restart?): output continues from the source's next keyframe",
+      );
+    }
     if (r.data.length > 0) this.output(r.data, r.rapOffsets, this.now());
   }
 

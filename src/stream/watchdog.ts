@@ -32,6 +32,8 @@ export interface SourceCounters {
   readonly packets: number;
   readonly ccErrors: number;
   readonly corruptPackets: number;
+  /** Unannounced clock jumps the splicer rejoined after (it alone counts them). */
+  readonly clockJumps?: number;
 }
 
 interface Sample {

@@ -66,6 +66,8 @@ export interface SourceHealth {
   ccErrors: number;
   /** TEI set, bad sync byte, reserved AFC, impossible adaptation field length, bytes lost to sync. */
   corruptPackets: number;
+  /** Clock jumps inside a source nobody reported (an encoder restart): rejoined at a keyframe. */
+  clockJumps: number;
 }
 
 /** A source's program layout as its PMT gives it (what the output PMT is derived from). */
@@ -111,9 +113,29 @@ const CC_PMT = 1;
 const CC_VIDEO = 2;
 const CC_AUDIO = 3;
 
+/**
+ * 90 kHz ticks: a PCR step back by more than this, or ahead by more than MAX_PCR_STEP, is a jump.
+ * Ahead is generous: PCR every few seconds (out of spec, but seen) must not count as jumps, and a
+ * restarted encoder's clock lands far away anyway.
+ */
+const MAX_PCR_BACK = 9_000;
+const MAX_PCR_STEP = 10 * 90_000;
+
+/** Whether the PCR moved from `prev` to `next` (27 MHz) by something other than elapsing time. */
+export function isClockJump(prev: number, next: number): boolean {
+  const step = diff33(Math.floor(next / 300), Math.floor(prev / 300));
+  return step < -MAX_PCR_BACK || step > MAX_PCR_STEP;
+}
+
 export class Splicer {
   readonly stats: SplicerStats = { switches: 0, droppedBeforeRap: 0, ccRewritten: 0 };
-  readonly health: SourceHealth = { lastPcr: undefined, packets: 0, ccErrors: 0, corruptPackets: 0 };
+  readonly health: SourceHealth = {
+    lastPcr: undefined,
+    packets: 0,
+    ccErrors: 0,
+    corruptPackets: 0,
+    clockJumps: 0,
+  };
   private readonly psiInterval: number;
   private readonly now: () => number;
   private readonly aligner = new PacketAligner();
@@ -320,7 +342,25 @@ export class Splicer {
     this.videoCcIn = -1;
     this.audioCcIn = -1;
     this.audioWaiting = false;
-    // The unfinished video PES of the previous source must not reach clients, nor use up CCs.
+    this.dropHeld();
+  }
+
+  /**
+   * The source's clock jumped with nothing saying so (an encoder restart inside one stream): go
+   * on as at a switch to a source with the same layout. Output resumes at the next keyframe with
+   * the offset chosen there, so clients see one continuous timeline instead of a jump that some
+   * players freeze on.
+   */
+  private rejoin(): void {
+    this.health.clockJumps++;
+    this.phase = 'rap';
+    this.srcLastPcr = -1;
+    this.audioWaiting = false;
+    this.dropHeld();
+  }
+
+  /** Drop the unfinished video PES: it must not reach clients, nor use up CCs (see markHold). */
+  private dropHeld(): void {
     const at = this.holdAt;
     this.pieces.truncate(at);
     this.raps = this.raps.filter((p) => p < at);
@@ -491,7 +531,13 @@ export class Splicer {
     else if (isAudio) this.audioCcIn = this.checkCcIn(b, off, afc, this.audioCcIn);
     if (afc > 1 && pid === this.srcPcrPid) {
       const pcr = readPcr(b, off);
-      if (pcr !== undefined) this.srcLastPcr = this.health.lastPcr = pcr;
+      if (pcr !== undefined) {
+        if (this.phase === 'live' && this.srcLastPcr >= 0 && isClockJump(this.srcLastPcr, pcr)) {
+          this.cut(off);
+          this.rejoin();
+        }
+        this.srcLastPcr = this.health.lastPcr = pcr;
+      }
     }
     if (this.phase !== 'live') {
       if (

@@ -50,6 +50,8 @@ export interface StreamPlan {
   readonly hls?: HlsPlan;
   /** Added to every timestamp of this stream (90 kHz), e.g. another source's clock. */
   readonly tsOffset?: number;
+  /** An encoder restart inside the stream: from loop iteration `after` on, timestamps move by `ticks` (90 kHz). */
+  readonly clockJump?: { readonly after: number; readonly ticks: number };
 }
 
 export interface ConnectionRecord {
@@ -146,11 +148,13 @@ class Looper {
   constructor(
     private readonly clip: LoopClip,
     private readonly offset = 0,
+    private readonly jump?: StreamPlan['clockJump'],
   ) {}
 
   iteration(i: number): Buffer {
     const out = Buffer.from(this.clip.data);
-    const delta = i * this.clip.durationTicks + this.offset;
+    const jumped = this.jump && i >= this.jump.after ? this.jump.ticks : 0;
+    const delta = i * this.clip.durationTicks + this.offset + jumped;
     for (let off = 0; off < out.length; off += P) {
       const pcr = readPcr(out, off);
       if (pcr !== undefined) writePcr(out, off, pcr + delta * 300);
@@ -256,7 +260,7 @@ export class FakeStreams {
       if (res.destroyed) return;
     }
     res.writeHead(200, { 'content-type': 'video/mp2t' });
-    const looper = new Looper(plan.clip, plan.tsOffset ?? 0);
+    const looper = new Looper(plan.clip, plan.tsOffset ?? 0, plan.clockJump);
     let sent = 0;
     let stopped = false;
     let iteration = 0;

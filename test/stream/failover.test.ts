@@ -69,4 +69,28 @@ describe.concurrent('failover from a faulty preferred source', () => {
     expect(r.mgr.sessions()[0]).toMatchObject({ state: 'fallback', sourceId: 's1' });
     await expectCleanOutput(expect, rec, r, 30);
   });
+
+  it('rides out a clock jump inside the source (an encoder restart) without failing over', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const { main } = await loadClips();
+    // An hour back after the first loop of the clip, on the same connection, nothing announced.
+    const hour = 3600 * 90_000;
+    const r = await rig(
+      { jumpy: { clip: main, tsOffset: 2 * hour, clockJump: { after: 1, ticks: -hour } } },
+      { options: { probeIntervalMs: 60_000 } },
+    );
+    onTestFinished(() => r.close());
+    const sw = switches(r);
+    const rec = record(r.mgr);
+    await r.mgr.attach(r.channel([{ id: 'jumpy' }]), rec.sink, { client: 'c1' });
+    const seconds = main.durationTicks / 90_000;
+    await sleep((seconds + 2.5) * 1000);
+    expect(sw.filter((s) => s.reason !== 'start')).toEqual([]);
+    expect(r.mgr.sessions()[0]).toMatchObject({ sourceId: 's0' });
+    // One timeline: the only break the checker sees is the cut-in from the start slate.
+    expect(rec.check().splices.length).toBeLessThanOrEqual(sw.length);
+    await expectCleanOutput(expect, rec, r, 25 * seconds);
+  });
 });

@@ -6,7 +6,7 @@ import { OUTPUT } from '../../src/ts/constants.js';
 import { payloadOffset, pidOf, pusiOf, readPcr } from '../../src/ts/packet.js';
 import { readPts } from '../../src/ts/pes.js';
 import { parsePmt, type Pmt } from '../../src/ts/psi.js';
-import { Splicer } from '../../src/ts/splicer.js';
+import { Splicer, isClockJump } from '../../src/ts/splicer.js';
 import { StreamAnalyzer } from '../../src/ts/analyzer.js';
 import { signatureOf } from '../../src/ts/signature.js';
 import { fixtures } from '../fixtures/fixtures.js';
@@ -89,6 +89,43 @@ describe('Splicer on synthetic streams', () => {
     expect((v.lastPts! - v.firstPts!) / 90).toBeCloseTo(177 * 40, -1); // and leaves no hole
     const out = Buffer.concat(all);
     expect(pcrs(out).length).toBe(178);
+  });
+
+  it('rejoins at the next keyframe when the clock jumps inside one source, with no begin()', () => {
+    // An encoder restart inside one HTTP stream: the same PIDs, the clock an hour ahead, then back
+    // near zero. Clients must see one rising timeline, as at a reported switch.
+    const s = new Splicer({ now: new Clock().now });
+    const c = new TsChecker();
+    const parts = [
+      synthStream({ frames: 60, t0: 900_000 }),
+      synthStream({ frames: 60, t0: 900_000 + 3600 * 90_000, ccStart: 5 }),
+      synthStream({ frames: 60, t0: 9_000, ccStart: 11 }),
+    ];
+    s.begin('A');
+    for (const o of feed(s, Buffer.concat(parts))) c.push(o.data);
+    c.push(s.flush().data);
+    const r = c.report();
+    expect(s.health.clockJumps).toBe(2);
+    expect(r.ccErrors).toBe(0);
+    expect(r.pcrViolations).toEqual([]);
+    expect(r.dtsViolations).toBe(0);
+    expect(r.ptsViolations).toBe(0);
+    const v = r.byPid.find((p) => p.pid === OUTPUT.videoPid)!;
+    expect(v.pes).toBe(180 - 2); // the frame in progress at each jump is dropped, as at a switch
+    expect((v.lastPts! - v.firstPts!) / 90).toBeCloseTo(177 * 40, -1); // and leaves no hole
+  });
+
+  it('tells a clock jump from time passing, across the 33-bit wrap too', () => {
+    const pcr = (s: number): number => Math.round(s * 27_000_000);
+    const wrap = 2 ** 33 * 300;
+    expect(isClockJump(pcr(10), pcr(10.1))).toBe(false);
+    expect(isClockJump(pcr(10), pcr(13))).toBe(false); // a sparse PCR, still time passing
+    expect(isClockJump(pcr(10), pcr(21))).toBe(true);
+    expect(isClockJump(pcr(10), pcr(9.95))).toBe(false); // jitter
+    expect(isClockJump(pcr(10), pcr(9.5))).toBe(true);
+    expect(isClockJump(wrap - pcr(0.05), pcr(0.05))).toBe(false);
+    expect(isClockJump(pcr(0.05), wrap - pcr(0.05))).toBe(false);
+    expect(isClockJump(pcr(5), wrap - pcr(5))).toBe(true);
   });
 
   it('reports RAP offsets that point at PAT, PMT, then a video random-access PES', () => {
@@ -280,6 +317,7 @@ describe('Splicer on synthetic streams', () => {
       packets: a.length / 188,
       ccErrors: 0,
       corruptPackets: 0,
+      clockJumps: 0,
     });
     // Video and audio CCs jump once each (PSI CCs are not the source's health).
     const b = synthStream({ frames: 10, t0: 900_000 + 50 * 3600, ccStart: 55 });
