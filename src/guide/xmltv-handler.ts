@@ -40,6 +40,25 @@ function endTagAt(b: string, at: number, from: number, to: number): boolean {
   return true;
 }
 
+/** Where readStartTag found the tag: its name ends at `ne`, its '>' is at `gt`. */
+const tag = { ne: 0, gt: 0 };
+
+/**
+ * The start tag whose '<' is at `lt`, read into `tag`. False for anything else (an end tag, a
+ * comment, CDATA, a processing instruction, a lone '<') and for a tag reaching past `limit`.
+ */
+function readStartTag(b: string, lt: number, limit: number): boolean {
+  const c = b.charCodeAt(lt + 1);
+  if (c === SLASH || c === BANG || c === QUESTION) return false;
+  const ne = nameEnd(b, lt + 1);
+  if (ne === lt + 1) return false;
+  const gt = tagEnd(b, ne);
+  if (gt === -1 || gt > limit) return false;
+  tag.ne = ne;
+  tag.gt = gt;
+  return true;
+}
+
 /**
  * The end of an element whose content starts at `from` (its name is `b[nameFrom, nameTo)`),
  * skipping well-formed children; -1 past `limit` or on anything the tag-by-tag reader might
@@ -59,13 +78,9 @@ function skipElement(b: string, from: number, nameFrom: number, nameTo: number, 
       i = lt + 3 + t - f;
       continue;
     }
-    if (c === BANG || c === QUESTION) return -1;
-    const ne = nameEnd(b, lt + 1);
-    if (ne === lt + 1) return -1;
-    const gt = tagEnd(b, ne);
-    if (gt === -1 || gt >= limit) return -1;
-    if (b.charCodeAt(gt - 1) !== SLASH) open.push([lt + 1, ne]);
-    i = gt + 1;
+    if (!readStartTag(b, lt, limit)) return -1;
+    if (b.charCodeAt(tag.gt - 1) !== SLASH) open.push([lt + 1, tag.ne]);
+    i = tag.gt + 1;
   }
   return i;
 }
@@ -96,12 +111,8 @@ function readGroup(
     const lt = b.indexOf('<', i);
     if (lt === -1 || lt >= close) return -1;
     if (endTagAt(b, lt, nameFrom, nameTo)) return lt + 3 + nameTo - nameFrom;
-    const c = b.charCodeAt(lt + 1);
-    if (c === SLASH || c === BANG || c === QUESTION) return -1;
-    const ne = nameEnd(b, lt + 1);
-    if (ne === lt + 1) return -1;
-    const gt = tagEnd(b, ne);
-    if (gt === -1 || gt > close) return -1;
+    if (!readStartTag(b, lt, close)) return -1;
+    const { ne, gt } = tag;
     if (b.charCodeAt(gt - 1) === SLASH) {
       i = gt + 1;
       continue;
@@ -189,12 +200,8 @@ export class XmltvHandler {
     for (;;) {
       const lt = b.indexOf('<', i);
       if (lt === close) break;
-      const c = b.charCodeAt(lt + 1);
-      if (c === SLASH || c === BANG || c === QUESTION) return -1;
-      const ne = nameEnd(b, lt + 1);
-      if (ne === lt + 1) return -1;
-      const gt = tagEnd(b, ne);
-      if (gt === -1 || gt > close) return -1;
+      if (!readStartTag(b, lt, close)) return -1;
+      const { ne, gt } = tag;
       const selfClosing = b.charCodeAt(gt - 1) === SLASH;
       const childName = b.slice(lt + 1, ne);
       const childAttrs = b.slice(ne, selfClosing ? gt - 1 : gt);
