@@ -9,6 +9,11 @@ import { UpstreamError, type Upstream, type UpstreamSink } from './types.js';
 
 /** Queued stdin bytes beyond this mean ffmpeg cannot keep up (e.g. a transcode too slow). */
 const MAX_STDIN_BACKLOG = 16 << 20;
+/**
+ * fMP4 HLS arrives unpaced, the start window at once (three 6 s HD fragments can be 20 MB), and
+ * ffmpeg reads it at its native rate: the backlog is expected, only a larger one is not.
+ */
+const MAX_FMP4_BACKLOG = 64 << 20;
 const KILL_DEADLINE_MS = 1000;
 
 export class FfmpegUpstream implements Upstream {
@@ -62,12 +67,12 @@ export class FfmpegUpstream implements Upstream {
         else if (line && !/^[a-z_]+=/.test(line)) this.lastError = line.slice(0, 200);
       }
     });
+    const maxBacklog = this.profile.input === 'fmp4' ? MAX_FMP4_BACKLOG : MAX_STDIN_BACKLOG;
     this.inner.start({
       data: (b) => {
         if (this.done) return;
         proc.stdin.write(b);
-        if (proc.stdin.writableLength > MAX_STDIN_BACKLOG)
-          this.fail(new UpstreamError('ffmpeg', 'ffmpeg too slow'));
+        if (proc.stdin.writableLength > maxBacklog) this.fail(new UpstreamError('ffmpeg', 'ffmpeg too slow'));
       },
       splice: () => {}, // ffmpeg absorbs input timestamp jumps itself
       end: (err) => {
