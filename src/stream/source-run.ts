@@ -64,8 +64,6 @@ export class SourceRun {
   private paused = false;
   /** Live: what the consumer of our bytes (the splicer) learnt about them, for the watchdog. */
   private liveHealth?: () => SourceCounters;
-  /** Extra time allowed by the upstream (HLS: one target duration) on top of validateTimeoutMs. */
-  extraValidateMs = 0;
 
   constructor(
     readonly candidate: StreamCandidate,
@@ -97,15 +95,12 @@ export class SourceRun {
           return;
         }
         this.upstream = up;
-        const hls = up as { targetDuration?: number };
         this.mode = 'gate';
         up.start({
           data: (b) => this.onBytes(b),
           splice: (r) => this.onSplice(r),
           end: (err) => this.fail(err?.code ?? 'eof', err?.message ?? 'upstream ended'),
         });
-        if (up.kind === 'hls')
-          this.extraValidateMs = Math.max(this.extraValidateMs, (hls.targetDuration ?? 6) * 1000);
       },
       (err: UpstreamError) => this.fail(err.code ?? 'error', err.message ?? 'open failed'),
     );
@@ -130,7 +125,7 @@ export class SourceRun {
   check(now: number): void {
     if (this.paused) return;
     if (this.mode === 'opening' || this.mode === 'gate') {
-      const limit = this.opts.validateTimeoutMs + this.extraValidateMs;
+      const limit = this.opts.validateTimeoutMs + this.extraValidateMs();
       if (now - this.openedAt > limit) {
         this.fail('validate-timeout', `not valid MPEG-TS within ${limit} ms (${this.missing()})`);
       }
@@ -169,6 +164,16 @@ export class SourceRun {
       }
     })();
     return this.closing;
+  }
+
+  /**
+   * Extra time an HLS upstream gets to validate (direct or through ffmpeg): one target duration,
+   * read when checking, as the playlist is only parsed after start (6 s until then).
+   */
+  private extraValidateMs(): number {
+    const up = this.upstream as { kind: string; targetDuration?: number } | undefined;
+    if (!up || !(up.kind === 'hls' || up.kind.startsWith('ffmpeg(hls'))) return 0;
+    return (up.targetDuration || 6) * 1000;
   }
 
   private missing(): string {

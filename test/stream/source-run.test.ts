@@ -112,4 +112,45 @@ describe('SourceRun going live', () => {
     }
     expect(r.failures.map((f) => f.reason)).toEqual(['corrupt']);
   });
+
+  it('gives HLS one target duration more to validate, read once the playlist is known, also through ffmpeg', async () => {
+    for (const kind of ['ts', 'hls', 'ffmpeg(hls,copy/copy)']) {
+      // The target duration is unknown when the run starts, as a real playlist is parsed after start().
+      const upstream = {
+        kind,
+        targetDuration: undefined as number | undefined,
+        start: () => {},
+        close: async () => {},
+      };
+      const clock = { t: 0 };
+      const failures: RunFailure[] = [];
+      const run = new SourceRun(
+        { ...candidate, kind: kind === 'ts' ? 'ts' : 'hls' },
+        'live',
+        undefined,
+        { stallMs: 2000, validateTimeoutMs: 3000, maxBufferBytes: 32 << 20 },
+        { ready: () => {}, data: () => {}, splice: () => {}, failed: (_r, f) => failures.push(f) },
+        () => clock.t,
+        false,
+      );
+      run.start(async () => upstream);
+      await new Promise((r) => setImmediate(r));
+      upstream.targetDuration = 10;
+      clock.t = 3500;
+      run.check(clock.t);
+      expect(
+        failures.map((f) => f.reason),
+        kind,
+      ).toEqual(kind === 'ts' ? ['validate-timeout'] : []);
+      clock.t = 12_500;
+      run.check(clock.t);
+      expect(failures.length, kind).toBe(kind === 'ts' ? 1 : 0);
+      clock.t = 13_500;
+      run.check(clock.t);
+      expect(
+        failures.map((f) => f.reason),
+        kind,
+      ).toEqual(['validate-timeout']);
+    }
+  });
 });

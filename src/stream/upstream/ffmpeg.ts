@@ -34,6 +34,11 @@ export class FfmpegUpstream implements Upstream {
     this.kind = `ffmpeg(${inner.kind},${profile.video}/${profile.audio})`;
   }
 
+  /** The inner HLS upstream's target duration (s), for the validation bound; undefined for others. */
+  get targetDuration(): number | undefined {
+    return (this.inner as { targetDuration?: number }).targetDuration;
+  }
+
   start(sink: UpstreamSink): void {
     this.sink = sink;
     const proc = spawn(this.ffmpegPath, buildFfmpegArgs(this.profile), {
