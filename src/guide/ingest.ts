@@ -71,22 +71,13 @@ const PIECE = 48 * 1024;
 function pieceEnd(bytes: Buffer, at: number): number {
   const limit = at + PIECE;
   if (limit >= bytes.length) return bytes.length;
-  // A loop back from the limit: Buffer#lastIndexOf took ~50 µs a call here, as long as a scan of
-  // the whole piece, while a programme end is usually a few hundred bytes back.
-  let gt = -1;
-  for (let i = limit - 1; i >= at; i--) {
-    if (bytes[i] !== GT) continue;
-    if (gt === -1) gt = i;
-    if (i - at >= END.length - 1 && endsAt(bytes, i)) return i + 1;
-  }
-  return gt !== -1 ? gt + 1 : limit;
-}
-
-/** Whether `</programme>` ends at `last` (its '>'). */
-function endsAt(bytes: Buffer, last: number): boolean {
-  const from = last - END.length + 1;
-  for (let k = 0; k < END.length - 1; k++) if (bytes[from + k] !== END[k]) return false;
-  return true;
+  // Searched in the piece's own view, as cutAfter does: lastIndexOf with a byte offset into the
+  // whole batch took ~40 µs a call, against ~3 µs on the view.
+  const piece = bytes.subarray(at, limit);
+  const p = piece.lastIndexOf(END);
+  if (p !== -1) return at + p + END.length;
+  const gt = piece.lastIndexOf(GT);
+  return gt !== -1 ? at + gt + 1 : limit;
 }
 
 /** Parse and render one batch (runs in a worker, or inline); `spare`: memory for the result, if big enough. */
@@ -107,7 +98,7 @@ export function processBatch(job: BatchJob, spare?: ArrayBuffer): BatchResult {
         if (!last) groups.set(p.channel, (last = { parts: [], count: 0 }));
         lastId = p.channel;
       }
-      if (pushSpoolLine(p, job.window, last.parts) >= 0) last.count++;
+      if (pushSpoolLine(p, job.window, last.parts)) last.count++;
     },
   };
   const handler = new XmltvHandler(sink, report, problem, job.timeShiftMinutes * 60_000);
@@ -246,10 +237,12 @@ export class BufferPool {
     private readonly max: number,
   ) {}
 
-  /** A kept buffer of at least `min` bytes, else a new one. */
+  /** A kept buffer of at least `min` bytes, else a new one (a kept one too small stays kept). */
   take(min: number): ArrayBuffer {
     const b = this.spare();
-    return b && b.byteLength >= min ? b : new ArrayBuffer(Math.max(min, this.size));
+    if (b && b.byteLength >= min) return b;
+    if (b) this.free.push(b);
+    return new ArrayBuffer(Math.max(min, this.size));
   }
 
   /** A kept buffer, if there is one. */
@@ -428,22 +421,20 @@ export async function ingestXmltv(
       const r = await readXmltv(rest, spool, { timeShiftMinutes: opts.timeShiftMinutes });
       return { ...r, bytes: report.bytes, compression: report.compression };
     }
-    // Chunks are collected into one buffer reused throughout (sparing the allocator a large
-    // buffer per batch) and cut into batches that end after a top-level element.
-    let chunks: Buffer[] = [];
+    // Chunks are appended to one buffer reused throughout (sparing the allocator a large buffer
+    // per batch) and cut into batches that end after a top-level element; what is left over
+    // moves to the front.
+    let scratch = Buffer.allocUnsafeSlow(4 * batch);
     let size = 0;
-    let scratch: Buffer | undefined;
-    const collect = (): Buffer => {
-      if (!scratch || scratch.length < size) scratch = Buffer.allocUnsafeSlow(Math.max(size, 4 * batch));
-      let at = 0;
-      for (const c of chunks) at += c.copy(scratch, at);
-      return scratch.subarray(0, size);
-    };
     for await (const chunk of rest) {
-      chunks.push(chunk);
-      size += chunk.length;
+      if (size + chunk.length > scratch.length) {
+        const bigger = Buffer.allocUnsafeSlow(Math.max(2 * scratch.length, size + chunk.length));
+        scratch.copy(bigger, 0, 0, size);
+        scratch = bigger;
+      }
+      size += chunk.copy(scratch, size);
       if (size < batch) continue;
-      const all = collect();
+      const all = scratch.subarray(0, size);
       let from = 0;
       while (size - from >= batch) {
         let end = cutAfter(all, from, batch);
@@ -457,11 +448,10 @@ export async function ingestXmltv(
         await dispatch(all.subarray(from, end), false);
         from = end;
       }
-      const left = Buffer.from(all.subarray(from));
-      chunks = left.length ? [left] : [];
-      size = left.length;
+      // (Buffer#copy allows the overlap.)
+      size = all.copy(scratch, 0, from);
     }
-    await dispatch(collect(), true);
+    await dispatch(scratch.subarray(0, size), true);
   } catch (err) {
     problem(`read failed: ${(err as Error).message}`);
     report.complete = false;

@@ -39,18 +39,15 @@ export interface SpoolMeta {
 
 /**
  * Push a programme's spool line onto `out` as pieces (joined later, many lines at once).
- * Returns the characters pushed, or -1 when the programme lies outside the window.
+ * False when the programme lies outside the window (nothing pushed).
  */
-export function pushSpoolLine(p: Programme, window: { from: number; to: number }, out: string[]): number {
+export function pushSpoolLine(p: Programme, window: { from: number; to: number }, out: string[]): boolean {
   const stop = p.stop ?? 0;
-  if (p.start >= window.to || (stop ? stop <= window.from : p.start < window.from - 86_400_000)) return -1;
-  const from = out.length;
+  if (p.start >= window.to || (stop ? stop <= window.from : p.start < window.from - 86_400_000)) return false;
   out.push(`${p.start}\t${stop}\t`);
   renderProgrammeParts(p, out);
   out.push('\n');
-  let chars = 0;
-  for (let i = from; i < out.length; i++) chars += (out[i] as string).length;
-  return chars;
+  return true;
 }
 
 export interface SpoolLine {
@@ -109,8 +106,10 @@ export class SpoolWriter implements XmltvSink {
     const pend = same
       ? (this.last as Pending)
       : (this.pending.get(p.channel) ?? { parts: [], count: 0, size: 0 });
-    const size = pushSpoolLine(p, this.window, pend.parts);
-    if (size < 0) return;
+    const from = pend.parts.length;
+    if (!pushSpoolLine(p, this.window, pend.parts)) return;
+    let size = 0;
+    for (let i = from; i < pend.parts.length; i++) size += (pend.parts[i] as string).length;
     if (!same) {
       // Channel switch: write out the previous channel's lines now if there are enough of them,
       // so they die young instead of being promoted and costing major GCs.
