@@ -6,6 +6,7 @@ import { own } from './strings.js';
 import {
   CREDIT_ROLES,
   MAX_CREDITS,
+  DETAILS,
   SUBTITLE_TYPES,
   type Credit,
   type CreditRole,
@@ -70,10 +71,6 @@ export interface Group {
 
 /** Subtitles kept per programme. */
 const MAX_SUBTITLES = 4;
-const DETAILS = {
-  video: ['present', 'colour', 'aspect', 'quality'],
-  audio: ['present', 'stereo'],
-} as const;
 
 /** The group a programme child opens, if it is one. */
 export function openGroup(name: string, attrs: string): Group | undefined {

@@ -57,6 +57,12 @@ export interface VideoDetails {
   readonly quality?: string;
 }
 
+/** The children of `<video>` and `<audio>`, in the DTD's order (read and written in it). */
+export const DETAILS = {
+  video: ['present', 'colour', 'aspect', 'quality'],
+  audio: ['present', 'stereo'],
+} as const;
+
 export interface AudioDetails {
   readonly present?: string;
   /** "mono", "stereo", "dolby digital"… */

@@ -5,6 +5,7 @@ import { escapeMultiline, escapeText } from './xml-escape.js';
 import { formatXmltvTime } from './xmltv-time.js';
 import {
   CREDIT_ROLES,
+  DETAILS,
   type Credit,
   type Programme,
   type Rating,
@@ -45,8 +46,8 @@ export function renderProgrammeParts(p: Programme, out: string[], opts: { isMovi
   // Relative icon paths (seen in real feeds) mean nothing to a client.
   if (p.icon && ABSOLUTE.test(p.icon)) out.push('<icon src="', escapeText(p.icon), '"/>');
   if (eps.rendered) out.push(eps.rendered);
-  if (p.video) pushDetails(out, 'video', VIDEO_DETAILS, p.video);
-  if (p.audio) pushDetails(out, 'audio', AUDIO_DETAILS, p.audio);
+  if (p.video) pushDetails(out, 'video', DETAILS.video, p.video);
+  if (p.audio) pushDetails(out, 'audio', DETAILS.audio, p.audio);
   if (p.previouslyShown) out.push('<previously-shown/>');
   if (p.premiere) out.push('<premiere/>');
   if (p.isNew) out.push('<new/>');
@@ -55,9 +56,6 @@ export function renderProgrammeParts(p: Programme, out: string[], opts: { isMovi
   pushRatings(out, 'star-rating', p.starRatings);
   if (p.reviews) pushReviews(out, p.reviews);
 }
-
-const VIDEO_DETAILS = ['present', 'colour', 'aspect', 'quality'] as const;
-const AUDIO_DETAILS = ['present', 'stereo'] as const;
 
 /** `<video>` or `<audio>` with its details in the DTD's order; nothing when none is left. */
 function pushDetails<K extends string>(
